@@ -1,0 +1,119 @@
+"""Protected spans: URLs, pic.twitter.com links, @handles, #hashtags, emoji, numbers and numeric dates.
+
+These spans carry no language and must come out of translation and repair byte-identical. ``find_protected``
+locates them (non-overlapping, in order); ``mask``/``unmask`` swap them for placeholders and back.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import regex
+
+from pipeline.records import Span
+
+# Order matters: earlier kinds win where matches overlap (a URL containing digits stays one URL).
+_PATTERNS: list[tuple[str, str]] = [
+    ("url", r"(?:https?://|www\.)[^\s<>\"“”]+[^\s<>\"“”.,;:!?)\]}’]"
+            r"|\b(?:pic\.twitter\.com|t\.co|bit\.ly|youtu\.be)/[A-Za-z0-9_\-/]+"),
+    ("email", r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"),
+    ("handle", r"(?<![\w@])@\w{1,50}"),
+    ("hashtag", r"(?<![\w#&])#\w*\p{L}\w*"),
+    ("date", r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b"),
+    ("time", r"\b\d{1,2}:\d{2}(?::\d{2})?\b"),
+    ("number", r"(?<![\p{L}\d])[+-]?\d+(?:[.,]\d{3})*(?:[.,]\d+)?(?:\s?%)?(?:/\d+)?(?![\p{L}\d])"),
+]
+_COMBINED = regex.compile("|".join(f"(?P<{k}>{p})" for k, p in _PATTERNS), regex.V1)
+
+# A grapheme cluster is an emoji if it holds a pictographic code point or a regional indicator
+# (flags are pairs of regional indicators; skin tones and ZWJ sequences stay inside one cluster).
+_EMOJI_CLUSTER = regex.compile(r"(?=[\p{Extended_Pictographic}\p{Regional_Indicator}])\X", regex.V1)
+# Pictographic code points that are ordinary text symbols and should not be treated as emoji.
+_NOT_EMOJI = set("©®™")
+
+
+def find_emoji(text: str) -> list[Span]:
+    """Emoji grapheme clusters, flags and skin-tone sequences kept whole.
+
+    >>> [s.text for s in find_emoji("Venezuela 🇻🇪🤝🏾🇷🇺.")]
+    ['🇻🇪', '🤝🏾', '🇷🇺']
+    """
+    return [Span(m.start(), m.end(), "emoji", m.group())
+            for m in _EMOJI_CLUSTER.finditer(text) if m.group() not in _NOT_EMOJI]
+
+
+def find_protected(text: str) -> list[Span]:
+    """All protected spans of ``text``, sorted and non-overlapping.
+
+    >>> [(s.kind, s.text) for s in find_protected("Los @Fariacrt en #Moscú 🇻🇪 pic.twitter.com/DyWcvZOoMh 4/7/2022")]
+    [('handle', '@Fariacrt'), ('hashtag', '#Moscú'), ('emoji', '🇻🇪'), ('url', 'pic.twitter.com/DyWcvZOoMh'), ('date', '4/7/2022')]
+    >>> [s.text for s in find_protected("up to 3.5 million, 300,000 barrels in 1999-2013")]
+    ['3.5', '300,000', '1999', '2013']
+    """
+    spans: list[Span] = []
+    for m in _COMBINED.finditer(text):
+        kind = m.lastgroup or "other"
+        spans.append(Span(m.start(), m.end(), kind, m.group()))
+    taken = [(s.start, s.end) for s in spans]
+    for e in find_emoji(text):
+        if not any(a < e.end and e.start < b for a, b in taken):
+            spans.append(e)
+    spans.sort(key=lambda s: s.start)
+    return spans
+
+
+def strip_protected(text: str, spans: list[Span] | None = None, fill: str = " ") -> str:
+    """Replace protected spans by ``fill`` (for language detection on the linguistic content only).
+
+    >>> strip_protected("Hola @amigo #Moscú 🇻🇪 http://x.co/a").split()
+    ['Hola']
+    """
+    spans = find_protected(text) if spans is None else spans
+    out, pos = [], 0
+    for s in spans:
+        out.append(text[pos:s.start])
+        out.append(fill)
+        pos = s.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Masked:
+    text: str
+    placeholders: dict[str, Span]  # placeholder token -> original span
+
+
+def default_token(i: int) -> str:
+    return f"⟦{i}⟧"
+
+
+def mask(text: str, spans: list[Span] | None = None,
+         token: Callable[[int], str] = default_token, kinds: set[str] | None = None) -> Masked:
+    """Replace protected spans (optionally only some kinds) by placeholder tokens.
+
+    >>> m = mask("Hola @amigo 🇻🇪")
+    >>> m.text
+    'Hola ⟦0⟧ ⟦1⟧'
+    >>> unmask(m.text, m)
+    'Hola @amigo 🇻🇪'
+    """
+    spans = find_protected(text) if spans is None else spans
+    out, pos, table = [], 0, {}
+    for s in spans:
+        if kinds is not None and s.kind not in kinds:
+            continue
+        tok = token(len(table))
+        table[tok] = s
+        out.append(text[pos:s.start])
+        out.append(tok)
+        pos = s.end
+    out.append(text[pos:])
+    return Masked("".join(out), table)
+
+
+def unmask(text: str, masked: Masked) -> str:
+    """Put the original spans back in place of their placeholders (each placeholder once)."""
+    for tok, span in masked.placeholders.items():
+        text = text.replace(tok, span.text, 1)
+    return text
