@@ -1,0 +1,1 @@
+"""Luigi tasks (thin: parameters, requires, output, run calling pipeline/ logic)."""
