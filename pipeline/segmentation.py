@@ -1,0 +1,251 @@
+"""Segmentation: ingested document text -> ordered segments (headings, sentences, tweets and their
+attribution lines, hashtag lines, datelines, timestamps), each with exact offsets into the text.
+
+Every character of linguistic content ends up in exactly one segment; segments never overlap. Datelines,
+timestamps, attribution lines and duplicated paragraphs are segments too (so nothing is lost), with kinds
+that the export stage turns into rejects with a reason.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+import regex
+
+from pipeline.config import SegmentationConfig
+from pipeline.protect import find_protected, strip_protected
+from pipeline.records import Segment
+
+_MONTHS = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+           r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?|"
+           r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|se?ptiembre|octubre|noviembre|diciembre)")
+_DATE_WORDS = (rf"(?:{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+               rf"|\d{{1,2}}\s+(?:de\s+)?{_MONTHS}\.?(?:\s+de)?,?\s+\d{{4}})")
+
+# "— Carlos Faria (@Fariacrt) July 4, 2022" closing an embedded tweet (Twitter's blockquote text form).
+_ATTRIBUTION = regex.compile(
+    rf"(?P<attr>[—–―-]{{1,2}}\s*[^—–―\n]{{0,120}}?\(@\w{{1,50}}\)\s*(?:{_DATE_WORDS})?)\s*$",
+    regex.IGNORECASE,
+)
+_THREAD = regex.compile(r"^(?P<marker>\d{1,2}/\d{1,2})\s+(?=\S)")
+# "#EnFotos |" or "#Venezuela #Rusia:" opening a tweet.
+_HASHTAG_LEAD = regex.compile(r"^(?P<tags>(?:#\w+\s*)+[|:·•]+)\s*(?=\S)")
+# "MOSCOW (Sputnik) - ", "CARACAS, Venezuela (AP) — ", "WASHINGTON — "
+_DATELINE = regex.compile(
+    r"^(?P<dl>\p{Lu}[\p{Lu}\p{M} .'’-]{1,40}(?:,\s*[\p{L} .'’-]{1,40})?"
+    r"(?:\s*\([^()\n]{1,40}\))?\s*[—–-]{1,2})\s+(?=\S)"
+)
+_TIMEZONE = r"(?:GMT|UTC|CET|CEST|EST|EDT|PST|PDT|MSK|BST|VET|[AP]\.?M\.?)"
+_STAMP_WORDS = regex.compile(
+    rf"\b(?:{_TIMEZONE}|Updated|Update|Published|Actualizado|Publicado|{_MONTHS}|de|at|a las)\b",
+    regex.IGNORECASE,
+)
+
+# Abbreviations after which a full stop does not end a sentence (English and Spanish news usage).
+_ABBREV = {
+    "mr", "mrs", "ms", "dr", "prof", "sr", "sra", "srta", "jr", "st", "gen", "col", "lt", "sgt", "capt",
+    "gov", "sen", "rep", "pres", "vs", "etc", "inc", "ltd", "co", "corp", "no", "nos", "vol", "fig",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "approx",
+    "dept", "univ", "av", "avda", "ud", "uds", "dña", "dn", "lic", "ing", "arq", "gral", "cnel",
+}
+_BOUNDARY = regex.compile(
+    r"(?<=[.!?…])[\"'”’»)\]]*(?P<ws>\s+)(?=[\"'“‘«(\[¿¡]*[\p{Lu}\d#@])"
+)
+_TERMINAL = regex.compile(r"[.!?…:;][\"'”’»)\]]*$")
+
+
+@dataclass(frozen=True)
+class _Piece:
+    start: int
+    end: int
+    kind: str
+    meta: tuple[tuple[str, str], ...] = ()
+
+
+def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
+    """Sentence ranges of a paragraph (offsets shifted by ``offset``).
+
+    >>> t = 'Mr. Smith met Dr. Ruiz in the U.S. on Monday. "It went well," he said. Then he left.'
+    >>> [t[a:b] for a, b in split_sentences(t)]
+    ['Mr. Smith met Dr. Ruiz in the U.S. on Monday.', '"It went well," he said.', 'Then he left.']
+    """
+    protected = [(s.start, s.end) for s in find_protected(text)]
+    cuts = [0]
+    for m in _BOUNDARY.finditer(text):
+        dot = m.start()
+        # the char before any closing quotes is the terminal mark
+        j = dot
+        while j > 0 and text[j - 1] in "\"'”’»)]":
+            j -= 1
+        if any(a < j <= b for a, b in protected):
+            continue  # a full stop inside a URL or number
+        if text[j - 1] == ".":
+            word = regex.search(r"([\p{L}.]+)\.$", text[:j])
+            if word:
+                w = word.group(1)
+                if w.lower().rstrip(".") in _ABBREV or regex.fullmatch(r"(?:\p{Lu}\.)*\p{Lu}", w):
+                    continue  # "Dr." or an initial "J." or "U.S."
+        cuts.append(m.start("ws"))
+        cuts.append(m.end("ws"))
+    cuts.append(len(text))
+    out = []
+    for a, b in zip(cuts[0::2], cuts[1::2]):
+        if text[a:b].strip():
+            out.append((offset + a, offset + b))
+    return out
+
+
+def is_timestamp(text: str) -> bool:
+    """A line made only of dates, times, time zones and 'Updated'-style words.
+
+    >>> is_timestamp("03:07 GMT 21.02.2024 (Updated: 03:08 GMT 21.02.2024)")
+    True
+    >>> is_timestamp("Updated 3 hours ago in Caracas")
+    False
+    """
+    spans = find_protected(text)
+    if not any(s.kind in ("date", "time") for s in spans) and not regex.search(_DATE_WORDS, text, regex.I):
+        return False
+    rest = regex.sub(_DATE_WORDS, " ", strip_protected(text, spans), flags=regex.I)
+    rest = _STAMP_WORDS.sub(" ", rest)
+    rest = regex.sub(r"[\d\s()\[\]:,.;/|\-–—]+", " ", rest)
+    return not rest.strip()
+
+
+def is_heading(text: str, max_words: int) -> bool:
+    """A short line without final punctuation that does not start in lower case.
+
+    >>> is_heading("Large oil reserves", 14)
+    True
+    >>> is_heading("He said it was over.", 14)
+    False
+    """
+    words = text.split()
+    if not words or len(words) > max_words:
+        return False
+    if _TERMINAL.search(text) and not text.endswith("?"):
+        return False
+    first = regex.search(r"\p{L}", text)
+    return bool(first) and not first.group().islower()
+
+
+def _paragraph_pieces(text: str, start: int, end: int, cfg: SegmentationConfig) -> list[_Piece]:
+    """Split one paragraph text[start:end] into typed pieces."""
+    para = text[start:end]
+    pieces: list[_Piece] = []
+    if is_timestamp(para):
+        return [_Piece(start, end, "timestamp")]
+    body_start, body_end = start, end
+    m = _ATTRIBUTION.search(para)
+    attribution = None
+    if m and m.start("attr") > 0:
+        attribution = _Piece(start + m.start("attr"), start + m.end("attr"), "tweet_attribution")
+        body_end = start + m.start("attr")
+        while body_end > body_start and text[body_end - 1].isspace():
+            body_end -= 1
+    meta: list[tuple[str, str]] = []
+    if attribution:
+        t = _THREAD.match(text[body_start:body_end])
+        if t:
+            meta.append(("thread", t.group("marker")))
+            body_start += t.end()
+    h = _HASHTAG_LEAD.match(text[body_start:body_end])
+    if h:
+        pieces.append(_Piece(body_start, body_start + h.end("tags"), "hashtag_line"))
+        body_start += h.end()
+    if attribution:
+        if body_end > body_start:
+            pieces.append(_Piece(body_start, body_end, "tweet", tuple(meta)))
+        pieces.append(attribution)
+        return pieces
+    d = _DATELINE.match(text[body_start:body_end])
+    if d and len(d.group("dl").split()) <= 6:
+        pieces.append(_Piece(body_start, body_start + d.end("dl"), "dateline"))
+        body_start += d.end()
+    body = text[body_start:body_end]
+    if not body.strip():
+        return pieces
+    if not pieces and is_heading(body, cfg.heading_max_words):
+        pieces.append(_Piece(body_start, body_end, "heading"))
+        return pieces
+    if regex.fullmatch(r"(?:\s*#\w+)+\s*", body):
+        pieces.append(_Piece(body_start, body_end, "hashtag_line"))
+        return pieces
+    ranges = split_sentences(body, body_start) if cfg.split_sentences else [(body_start, body_end)]
+    pieces.extend(_Piece(a, b, "sentence") for a, b in ranges)
+    return pieces
+
+
+def _tokens(text: str) -> list[str]:
+    return regex.findall(r"\p{L}[\p{L}\p{M}'’-]*|\d+", text.lower())
+
+
+def _mark_duplicate_paragraphs(paras: list[tuple[int, int]], text: str) -> dict[int, int]:
+    """Map paragraph index -> index of the paragraph it duplicates (a teaser repeating the lead).
+
+    Two paragraphs are duplicates when at least 80% of the shorter one's words appear in the other in the
+    same order (longest matching blocks) and the shorter has at least 8 words; the shorter (at equal length
+    the earlier) one is dropped. Word order matters: a headline that reuses a paragraph's words is not a copy.
+    """
+    toks = [_tokens(text[a:b]) for a, b in paras]
+    dup: dict[int, int] = {}
+    for i in range(len(paras)):
+        for j in range(i + 1, len(paras)):
+            if i in dup or j in dup:
+                continue
+            a, b = toks[i], toks[j]
+            short = min(len(a), len(b))
+            if short < 8 or max(len(a), len(b)) > 3 * short:
+                continue
+            matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+            shared = sum(block.size for block in matcher.get_matching_blocks())
+            if shared / short >= 0.8:
+                drop, keep = (i, j) if len(a) <= len(b) else (j, i)
+                dup[drop] = keep
+    return dup
+
+
+def segment_document(doc: str, text: str, config: SegmentationConfig | None = None) -> list[Segment]:
+    """Segments of one ingested document, in order, with offsets into ``text``."""
+    cfg = config or SegmentationConfig()
+    paras: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        if line.strip():
+            paras.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    duplicates = _mark_duplicate_paragraphs(paras, text)
+    segments: list[Segment] = []
+    for p_index, (a, b) in enumerate(paras):
+        for piece in _paragraph_pieces(text, a, b, cfg):
+            # trim whitespace so text == document[start:end] is tight
+            s, e = piece.start, piece.end
+            while s < e and text[s].isspace():
+                s += 1
+            while e > s and text[e - 1].isspace():
+                e -= 1
+            if s == e:
+                continue
+            kind = piece.kind
+            meta = dict(piece.meta)
+            if p_index in duplicates and kind in ("sentence", "heading", "tweet"):
+                meta["duplicate_of_paragraph"] = duplicates[p_index]
+                meta["original_kind"] = kind
+                kind = "duplicate"
+            seg_text = text[s:e]
+            segments.append(Segment(
+                doc=doc, index=len(segments), start=s, end=e, text=seg_text, kind=kind,
+                paragraph=p_index, protected=find_protected(seg_text), meta=meta,
+            ))
+    return segments
+
+
+# Segment kinds that are translation units; the others are kept in documents but never become pairs.
+TRANSLATABLE_KINDS = frozenset({"sentence", "heading", "tweet"})
+NON_PAIR_REASONS = {
+    "dateline": "dateline",
+    "timestamp": "timestamp",
+    "tweet_attribution": "tweet_attribution",
+    "hashtag_line": "hashtag_line",
+    "duplicate": "duplicate_paragraph",
+}
