@@ -1,0 +1,143 @@
+"""Corpus assembly: per-document final segments -> pairs + rejects -> filtered corpus files, English
+documents, review file, report and manifest in one folder; plus the atomic ``latest`` switch."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline import stages
+from pipeline.config import Config
+from pipeline.filters import filter_pairs
+from pipeline.ingest import Ingested, LineMap
+from pipeline.records import Segment
+from pipeline.report import build_report, render_html
+from pipeline.writers import file_digest, write_jsonl, write_parallel, write_text
+
+CORPUS_FILES = ("es-en.jsonl", "es-en.tsv", "es-en.es", "es-en.en", "es-en.tmx", "rejected.jsonl", "review.jsonl")
+
+
+@dataclass
+class DocumentResult:
+    doc: str
+    header: dict[str, Any]
+    segments: list[Segment]
+    stage_counts: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.header.get("status") == "ok"
+
+    def ingested(self) -> Ingested:
+        h = self.header
+        return Ingested(doc=self.doc, path=h.get("path", ""), sha256=h.get("sha256", ""), size=h.get("size", 0),
+                        encoding=h.get("encoding"), text=h.get("text", ""),
+                        lines=[LineMap(**x) for x in h.get("lines", [])])
+
+
+def _engine_label(seg: Segment) -> str:
+    return "; ".join(f"{d}:{i.get('engine')} {i.get('version')}" for d, i in sorted((seg.translation or {}).items()))
+
+
+def segment_pair(doc: DocumentResult, seg: Segment, ing: Ingested) -> dict[str, Any]:
+    a, b, exact = ing.raw_byte_range(seg.start, seg.end)
+    return {
+        "id": f"{seg.doc}:{seg.index}",
+        "doc": seg.doc,
+        "segment": seg.index,
+        "kind": seg.kind,
+        "es": seg.es,
+        "en": seg.en,
+        "origin": seg.origin,
+        "lang": seg.lang,
+        "lang_confidence": seg.confidence,
+        "lang_spans": [sp.to_dict() for sp in seg.spans],
+        "engine": _engine_label(seg),
+        "translation": {d: {k: v for k, v in info.items() if k in ("engine", "version", "notes")}
+                        for d, info in (seg.translation or {}).items()},
+        "repairs": [{"target": r["target"], "rules": [s["rule"] for s in r["steps"]], "before": r["before"],
+                     "steps": r["steps"]} for r in seg.repairs],
+        "flagged": seg.flagged,
+        "source": {"path": ing.path, "start": seg.start, "end": seg.end, "byte_start": a, "byte_end": b,
+                   "exact_bytes": exact, "paragraph": seg.paragraph, **({"thread": seg.meta["thread"]}
+                                                                        if "thread" in seg.meta else {})},
+    }
+
+
+def write_corpus(folder: Path, docs: list[DocumentResult], cfg: Config, version: str) -> dict[str, Any]:
+    """Write a complete corpus version into ``folder`` (which should be a fresh temporary folder)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    candidates: list[dict[str, Any]] = []
+    rejects: list[dict[str, Any]] = []
+    review: list[dict[str, Any]] = []
+    doc_records: list[dict[str, Any]] = []
+    segments_total = 0
+    for d in docs:
+        h = d.header
+        doc_records.append({"doc": d.doc, "path": h.get("path"), "sha256": h.get("sha256"), "size": h.get("size"),
+                            "encoding": h.get("encoding"), "status": h.get("status"), "reason": h.get("reason"),
+                            "languages": [s.lang for s in d.segments], "stages": d.stage_counts})
+        if not d.ok:
+            rejects.append({"doc": d.doc, "segment": None, "reason": f"document:{h.get('reason')}",
+                            "message": h.get("message"), "path": h.get("path")})
+            continue
+        ing = d.ingested()
+        segments_total += len(d.segments)
+        for seg in d.segments:
+            pair = segment_pair(d, seg, ing)
+            for f in seg.flagged:
+                review.append({"id": pair["id"], "target": f["target"], "before": f["before"], "items": f["items"]})
+            reason = stages.reject_reason(seg)
+            if reason:
+                rejects.append({"doc": seg.doc, "segment": seg.index, "reason": reason, "kind": seg.kind,
+                                "text": seg.text, "lang": seg.lang, "lang_confidence": seg.confidence,
+                                "source": pair["source"]})
+            else:
+                candidates.append(pair)
+        write_text(folder / "documents" / f"{d.doc}.en.txt", stages.english_document(d.segments, ing.text))
+    filtered = filter_pairs(candidates, cfg.filters)
+    for p in filtered.rejected:
+        rejects.append({"doc": p["doc"], "segment": p["segment"], "reason": f"filter:{p['reject_reason']}",
+                        "kind": p["kind"], "es": p["es"], "en": p["en"], "source": p["source"]})
+    pairs = filtered.kept
+    counts = write_parallel(folder, pairs)
+    counts["rejected.jsonl"] = write_jsonl(folder / "rejected.jsonl", rejects)
+    counts["review.jsonl"] = write_jsonl(folder / "review.jsonl", review)
+    engines: dict[str, Any] = {}
+    for p in pairs:
+        for direction, info in p["translation"].items():
+            engines.setdefault(direction, {"engine": info.get("engine"), "version": info.get("version")})
+    report = build_report(pairs=pairs, rejects=rejects, documents=doc_records, segments_total=segments_total,
+                          engines=engines, config=_config_summary(cfg), filter_counts=dict(filtered.counts))
+    write_text(folder / "report.json", json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    write_text(folder / "report.html", render_html(report))
+    files = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            sha, lines = file_digest(path)
+            files[str(path.relative_to(folder))] = {"sha256": sha, "lines": lines, "bytes": path.stat().st_size}
+    manifest = {"version": version, "pairs": len(pairs), "rejects": len(rejects), "files": files,
+                "accounting_holds": report["accounting"]["holds"], "engines": engines}
+    # the manifest is written last: its presence marks the version complete
+    write_text(folder / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    return manifest
+
+
+def _config_summary(cfg: Config) -> dict[str, Any]:
+    d = dataclasses.asdict(cfg)
+    d.pop("source", None)
+    return {"source": cfg.source, "fingerprint": cfg.fingerprint(), "settings": d}
+
+
+def switch_link(link: Path, target: Path) -> None:
+    """Atomically point the symlink ``link`` at ``target`` (relative to the link's folder)."""
+    if link.exists() and not link.is_symlink():
+        raise RuntimeError(f"{link} exists and is not a symlink; move it away so the corpus can be published")
+    tmp = link.parent / f".{link.name}.{os.getpid()}.tmp"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(target, tmp)
+    os.replace(tmp, link)

@@ -1,0 +1,142 @@
+"""Pair cleaning in the manner of OpusCleaner / Bicleaner hard rules.
+
+Input: candidate pairs (dicts with ``es`` and ``en``); output: kept pairs and rejected ones, each reject
+with a machine-readable reason, and a count per reason. Each filter is switched and tuned in the
+``filters`` section of the config.
+"""
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+import regex
+
+from pipeline.config import FilterConfig
+from pipeline.protect import find_protected
+
+_NUMBER = regex.compile(r"\d+(?:[.,]\d+)*")
+_WORDS = regex.compile(r"[\p{L}\p{N}]+")
+
+
+def _norm(text: str) -> str:
+    """Case-, accent-, punctuation- and space-insensitive form for duplicate detection.
+
+    >>> _norm("  ¡Hola, Señor!  ") == _norm("hola senor")
+    True
+    """
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(_WORDS.findall(text))
+
+
+def _numbers(text: str) -> Counter[str]:
+    """Digit sequences, with thousands/decimal separators ignored (3.5 == 3,5; 300,000 == 300.000).
+
+    Protected non-numeric spans (URLs, handles) are skipped: their digits are checked by the URL filter.
+    """
+    spans = [s for s in find_protected(text) if s.kind in ("url", "email", "handle", "hashtag")]
+    out: Counter[str] = Counter()
+    for m in _NUMBER.finditer(text):
+        if any(s.start <= m.start() < s.end for s in spans):
+            continue
+        out[regex.sub(r"[.,]", "", m.group())] += 1
+    return out
+
+
+def _links(text: str) -> Counter[str]:
+    return Counter(s.text for s in find_protected(text) if s.kind in ("url", "email", "handle"))
+
+
+Check = Callable[[dict[str, Any], FilterConfig], str | None]
+
+
+def check_empty(pair: dict[str, Any], cfg: FilterConfig) -> str | None:
+    if not (pair.get("es") or "").strip() or not (pair.get("en") or "").strip():
+        return "empty_side"
+    return None
+
+
+def check_length(pair: dict[str, Any], cfg: FilterConfig) -> str | None:
+    lengths = (len(pair["es"].strip()), len(pair["en"].strip()))
+    if min(lengths) < cfg.min_chars:
+        return "too_short"
+    if max(lengths) > cfg.max_chars:
+        return "too_long"
+    if max(lengths) >= cfg.length_ratio_min_chars and max(lengths) / max(1, min(lengths)) > cfg.max_length_ratio:
+        return "length_ratio"
+    return None
+
+
+def check_untranslated(pair: dict[str, Any], cfg: FilterConfig) -> str | None:
+    """Both sides the same text (an engine copied its input): useless as a pair."""
+    if not cfg.reject_untranslated:
+        return None
+    a, b = _norm(pair["es"]), _norm(pair["en"])
+    if not a or not b:
+        return None
+    if a == b:
+        return "untranslated_copy"
+    if min(len(a), len(b)) >= 20 and difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.95:
+        return "untranslated_copy"
+    return None
+
+
+def check_numbers(pair: dict[str, Any], cfg: FilterConfig) -> str | None:
+    if cfg.check_numbers and _numbers(pair["es"]) != _numbers(pair["en"]):
+        return "number_mismatch"
+    return None
+
+
+def check_links(pair: dict[str, Any], cfg: FilterConfig) -> str | None:
+    if cfg.check_urls and _links(pair["es"]) != _links(pair["en"]):
+        return "url_mismatch"
+    return None
+
+
+CHECKS: tuple[Check, ...] = (check_empty, check_length, check_untranslated, check_numbers, check_links)
+
+
+@dataclass
+class FilterResult:
+    kept: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+
+
+def filter_pairs(pairs: Iterable[dict[str, Any]], cfg: FilterConfig | None = None) -> FilterResult:
+    """Apply the hard rules, then exact and near-duplicate removal (first occurrence kept).
+
+    >>> r = filter_pairs([{"es": "Hola 3", "en": "Hello 4"}, {"es": "Sí, claro.", "en": "Yes, sure."},
+    ...                   {"es": "Si claro", "en": "yes sure"}])
+    >>> [p["reject_reason"] for p in r.rejected], len(r.kept)
+    (['number_mismatch', 'near_duplicate'], 1)
+    """
+    cfg = cfg or FilterConfig()
+    result = FilterResult()
+    seen_exact: set[tuple[str, str]] = set()
+    seen_near: set[tuple[str, str]] = set()
+    for pair in pairs:
+        reason = None
+        for check in CHECKS:
+            reason = check(pair, cfg)
+            if reason:
+                break
+        if reason is None and cfg.dedup:
+            key = (pair["es"], pair["en"])
+            if key in seen_exact:
+                reason = "duplicate"
+            seen_exact.add(key)
+        if reason is None and cfg.near_dedup:
+            key = (_norm(regex.sub(r"\d", "0", pair["es"])), _norm(regex.sub(r"\d", "0", pair["en"])))
+            if key in seen_near:
+                reason = "near_duplicate"
+            seen_near.add(key)
+        if reason:
+            result.rejected.append({**pair, "reject_reason": reason})
+            result.counts[reason] += 1
+        else:
+            result.kept.append(pair)
+    return result

@@ -1,0 +1,39 @@
+"""Process-wide, lazily built workers (detector, repairer, translator), one per config.
+
+Models and engine processes are expensive to start: build each once per process and reuse it for every
+document the process handles (Luigi workers are long-lived processes).
+"""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from pipeline.config import Config
+
+
+@functools.lru_cache(maxsize=4)
+def detector(cfg: Config) -> Any:
+    from pipeline.langid import LanguageDetector
+
+    return LanguageDetector(cfg.langid)
+
+
+@functools.lru_cache(maxsize=4)
+def repairer(cfg: Config) -> Any:
+    from pipeline.repairs import Repairer
+
+    return Repairer(cfg.repairs)
+
+
+@functools.lru_cache(maxsize=4)
+def translator(cfg: Config, output_root: str) -> Any:
+    from pipeline.translation import Translator
+
+    return Translator(cfg.translation, cache_dir=Path(output_root))
+
+
+def engine_identity(cfg: Config, output_root: str) -> dict[str, dict[str, str]]:
+    """{"es-en": {"engine", "version"}, "en-es": {...}} for the engines this config resolves to."""
+    tr = translator(cfg, output_root)
+    return {f"{s}-{t}": tr.engine_info(s, t) for s, t in (("es", "en"), ("en", "es"))}

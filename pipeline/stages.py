@@ -1,0 +1,147 @@
+"""Per-document stage logic between the building blocks and the Luigi tasks.
+
+Each function takes the segments of one document (as produced by the previous stage) and returns them with
+its own fields filled; nothing here knows about Luigi or files.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from pipeline.records import LangSpan, Segment
+from pipeline.segmentation import NON_PAIR_REASONS, TRANSLATABLE_KINDS
+
+PAIR_LANGS = ("es", "en")
+
+
+def detect_stage(segments: list[Segment], detector: Any) -> list[Segment]:
+    """Language, confidence, reason and language spans for every segment (document context used)."""
+    results = detector.detect_document([s.text for s in segments])
+    for seg, det in zip(segments, results):
+        seg.lang = det.lang
+        seg.confidence = round(float(det.confidence), 4)
+        seg.lang_reason = det.reason
+        seg.spans = [LangSpan(sp.start, sp.end, sp.lang) for sp in det.spans]
+    return segments
+
+
+def _languages(seg: Segment) -> set[str]:
+    langs = {sp.lang for sp in seg.spans if sp.lang in PAIR_LANGS}
+    if not langs and seg.lang in PAIR_LANGS:
+        langs = {seg.lang}
+    return langs
+
+
+def is_translation_unit(seg: Segment) -> bool:
+    return seg.kind in TRANSLATABLE_KINDS and seg.lang in PAIR_LANGS
+
+
+def repair_source_stage(segments: list[Segment], repairer: Any, context: Any) -> list[Segment]:
+    """Repair English originals before they are translated to Spanish (so the Spanish side is not built
+    from artefacts); pure-English translation units only, mixed ones are repaired after translation."""
+    for seg in segments:
+        if is_translation_unit(seg) and _languages(seg) == {"en"}:
+            result = repairer.repair(seg.text, context)
+            seg.en = result.text
+            _record_repair(seg, "source", result)
+    return segments
+
+
+def _record_repair(seg: Segment, target: str, result: Any) -> None:
+    if result.steps:
+        seg.repairs.append({"target": target, "before": result.before, "steps": result.steps})
+    if result.flagged:
+        seg.flagged.append({"target": target, "before": result.before, "items": result.flagged})
+
+
+def translate_stage(segments: list[Segment], translator: Any, names: Any = None) -> list[Segment]:
+    """Fill both sides of every translation unit: Spanish content -> English, English content -> Spanish.
+
+    A mixed segment is translated in each direction for the parts in the source language only; the other
+    parts pass through untouched, so each side ends up in one language.
+    """
+    jobs: dict[tuple[str, str], list[Segment]] = {("es", "en"): [], ("en", "es"): []}
+    for seg in segments:
+        if not is_translation_unit(seg):
+            continue
+        langs = _languages(seg)
+        if "es" in langs:
+            jobs[("es", "en")].append(seg)
+        else:
+            seg.en = seg.en if seg.en is not None else seg.text
+        if "en" in langs:
+            jobs[("en", "es")].append(seg)
+        else:
+            seg.es = seg.text
+    seg_translations: dict[int, dict[str, Any]] = {}
+    for (src, tgt), todo in jobs.items():
+        if not todo:
+            continue
+        texts, spans = [], []
+        for s in todo:
+            if src == "en" and s.en is not None and _languages(s) == {"en"}:
+                texts.append(s.en)  # an English original is translated from its repaired form
+                spans.append([])
+            else:
+                texts.append(s.text)
+                spans.append(s.spans)
+        results = translator.translate(texts, src, tgt, spans=spans, names=names if tgt == "en" else None)
+        for seg, source, res in zip(todo, texts, results):
+            info = res.to_dict()
+            info["source"] = source
+            seg_translations.setdefault(seg.index, {})[f"{src}-{tgt}"] = info
+            if res.text is None:
+                seg.meta["translation_failed"] = f"{src}-{tgt}:{res.reason}"
+            elif tgt == "en":
+                seg.en = res.text
+            else:
+                seg.es = res.text
+    for seg in segments:
+        if seg.index in seg_translations:
+            seg.translation = seg_translations[seg.index]
+    return segments
+
+
+def repair_translation_stage(segments: list[Segment], repairer: Any, context: Any) -> list[Segment]:
+    """Repair the English produced by the engine (Spanish-origin and mixed translation units)."""
+    for seg in segments:
+        tr = (seg.translation or {}).get("es-en")
+        if tr and tr.get("text") is not None and seg.en is not None:
+            result = repairer.repair(seg.en, context)
+            seg.en = result.text
+            _record_repair(seg, "translation", result)
+    return segments
+
+
+def reject_reason(seg: Segment) -> str | None:
+    """Why a segment cannot be a corpus pair (None when it can)."""
+    if seg.kind in NON_PAIR_REASONS:
+        return NON_PAIR_REASONS[seg.kind]
+    if seg.kind not in TRANSLATABLE_KINDS:
+        return f"kind:{seg.kind}"
+    if seg.lang == "und":
+        return f"language_undetermined:{seg.lang_reason or 'weak_evidence'}"
+    if seg.lang not in PAIR_LANGS:
+        return f"third_language:{seg.lang}"
+    if seg.meta.get("translation_failed"):
+        return f"translation_failed:{seg.meta['translation_failed']}"
+    if not seg.en or not seg.es:
+        return "empty_side"
+    return None
+
+
+def english_document(segments: Sequence[Segment], document_text: str) -> str:
+    """The article as clean English: paragraphs in order, Spanish parts translated, repairs applied,
+    duplicated paragraphs left out. Inter-segment spacing inside a paragraph is the original's."""
+    paragraphs: dict[int, list[str]] = {}
+    last_end: dict[int, int] = {}
+    for seg in segments:
+        if seg.kind == "duplicate":
+            continue
+        text = seg.en if seg.en else seg.text
+        parts = paragraphs.setdefault(seg.paragraph, [])
+        if parts:
+            gap = document_text[last_end[seg.paragraph]:seg.start]
+            parts.append(gap if gap.strip() == "" and gap else " ")
+        parts.append(text)
+        last_end[seg.paragraph] = seg.end
+    return "\n\n".join("".join(parts) for _, parts in sorted(paragraphs.items())) + "\n"

@@ -1,0 +1,163 @@
+"""Shared base for the Luigi tasks: settings, output paths, fingerprints and atomic JSON-lines I/O.
+
+A stage's output path holds a fingerprint of everything it depends on (the input file's checksum, the
+config sections of this stage and all before it, the engine identity for translation, the stage's code
+version). Changing an article or a setting therefore gives new paths for exactly the affected stages and
+those after them; Luigi sees them as incomplete and reruns only those. Older outputs stay until
+``pipeline clean``.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any, ClassVar, Iterator
+
+import luigi
+
+from pipeline.config import Config, load_config
+from pipeline.records import Segment
+from pipeline.writers import atomic_open
+
+
+class pipeline(luigi.Config):  # noqa: N801 - Luigi looks the [pipeline] section up by class name
+    """Defaults for every task, from the ``[pipeline]`` section of luigi.cfg."""
+
+    input_dir = luigi.Parameter(default="seeds")
+    output_dir = luigi.Parameter(default="outputs")
+    config = luigi.Parameter(default="")
+
+
+@functools.lru_cache(maxsize=8)
+def get_config(path: str) -> Config:
+    return load_config(path or None)
+
+
+def doc_id_for(path: str | os.PathLike[str]) -> str:
+    """A stable, filesystem-safe id for an input file (its stem when that is already safe).
+
+    >>> doc_id_for("seeds/000_750c02cc8be14c39.txt")
+    '000_750c02cc8be14c39'
+    >>> doc_id_for("in/Año nuevo.txt")
+    'ano-nuevo-d2b2c0e2'
+    """
+    stem = Path(path).stem or Path(path).name
+    if re.fullmatch(r"[A-Za-z0-9_.-]{1,80}", stem) and not stem.startswith("."):
+        return stem
+    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_stem).strip("-").lower()[:60] or "doc"
+    return f"{slug}-{hashlib.sha1(Path(path).name.encode()).hexdigest()[:8]}"
+
+
+def list_inputs(input_dir: str | os.PathLike[str]) -> list[Path]:
+    """Input articles: regular, non-hidden files directly in ``input_dir``, sorted by name."""
+    folder = Path(input_dir)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"input folder not found: {folder}")
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+@functools.lru_cache(maxsize=4096)
+def file_sha256(path: str, mtime_ns: int, size: int) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def input_checksum(path: str) -> str:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "missing"
+    return file_sha256(path, st.st_mtime_ns, st.st_size)
+
+
+def _hash(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+
+
+class PipelineTask(luigi.Task):
+    """Parameters and helpers shared by every task."""
+
+    output_dir = luigi.Parameter(default=pipeline().output_dir)
+    config_path = luigi.Parameter(default=pipeline().config, significant=True)
+
+    stage: ClassVar[str] = ""
+    sections: ClassVar[tuple[str, ...]] = ()
+    version: ClassVar[int] = 1  # bump when a stage's logic changes its output
+
+    @property
+    def cfg(self) -> Config:
+        return get_config(self.config_path)
+
+    @property
+    def out_root(self) -> Path:
+        return Path(self.output_dir)
+
+    def extra_fingerprint(self) -> str:
+        return ""
+
+
+class DocumentTask(PipelineTask):
+    """One stage for one document. Subclasses set ``stage``/``sections`` and write ``requires``/``transform``."""
+
+    doc_path = luigi.Parameter()
+
+    @property
+    def doc_id(self) -> str:
+        return doc_id_for(self.doc_path)
+
+    def upstream_fingerprint(self) -> str:
+        req = self.requires()
+        return req.fingerprint() if isinstance(req, DocumentTask) else input_checksum(self.doc_path)
+
+    def fingerprint(self) -> str:
+        if not hasattr(self, "_fp"):
+            self._fp = _hash(self.stage, str(self.version), self.upstream_fingerprint(),
+                             self.cfg.fingerprint(*self.sections) if self.sections else "",
+                             self.extra_fingerprint())
+        return self._fp
+
+    def output(self) -> luigi.LocalTarget:
+        return luigi.LocalTarget(str(self.out_root / "work" / self.stage / self.doc_id / f"{self.fingerprint()}.jsonl"))
+
+    # --- JSON-lines stage files: a header record, then one record per segment -------------------------
+    def read_upstream(self) -> tuple[dict[str, Any], list[Segment]]:
+        return read_stage(Path(self.input().path))
+
+    def write_stage(self, header: dict[str, Any], segments: list[Segment]) -> None:
+        header = {"_header": True, "doc": self.doc_id, "stage": self.stage, "fingerprint": self.fingerprint(),
+                  **header}
+        with atomic_open(self.output().path) as fh:
+            fh.write(json.dumps(header, ensure_ascii=False, sort_keys=True) + "\n")
+            for seg in segments:
+                fh.write(json.dumps(seg.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
+
+    def progress(self, message: str, percent: int) -> None:
+        """Status visible in luigid's web page (a no-op without a scheduler)."""
+        self.set_status_message(message)
+        self.set_progress_percentage(percent)
+
+
+def read_stage(path: Path) -> tuple[dict[str, Any], list[Segment]]:
+    header: dict[str, Any] = {}
+    segments: list[Segment] = []
+    for rec in iter_jsonl(path):
+        if rec.get("_header"):
+            header = rec
+        else:
+            segments.append(Segment.from_dict(rec))
+    return header, segments
+
+
+def iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)

@@ -1,0 +1,122 @@
+"""Corpus-level tasks: export every document's pairs into a versioned corpus folder, publish it by an
+atomic switch of ``<output>/corpus``, and the ``BuildCorpus`` wrapper that scheduled runs call."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import luigi
+
+from pipeline.tasks.base import PipelineTask, _hash, iter_jsonl, list_inputs, pipeline, read_stage
+from pipeline.tasks.document import RepairTranslations
+from pipeline import corpus as corpus_logic
+
+
+class CorpusTask(PipelineTask):
+    input_dir = luigi.Parameter(default=pipeline().input_dir)
+
+    def doc_tasks(self) -> list[RepairTranslations]:
+        return [RepairTranslations(doc_path=str(p), output_dir=self.output_dir, config_path=self.config_path)
+                for p in list_inputs(self.input_dir)]
+
+
+class ExportCorpus(CorpusTask):
+    """Pairs, rejects, English documents and the report, written to corpus-versions/<fingerprint>/."""
+
+    stage = "export"
+    sections = ("filters",)
+    version = 1
+
+    def requires(self):
+        return self.doc_tasks()
+
+    def fingerprint(self) -> str:
+        if not hasattr(self, "_fp"):
+            self._fp = _hash(self.stage, str(self.version), self.cfg.fingerprint(*self.sections),
+                             *sorted(f"{t.doc_id}={t.fingerprint()}" for t in self.requires()))
+        return self._fp
+
+    def version_dir(self) -> Path:
+        return self.out_root / "corpus-versions" / self.fingerprint()
+
+    def output(self):
+        return luigi.LocalTarget(str(self.version_dir() / "manifest.json"))
+
+    def run(self):
+        final = self.version_dir()
+        tmp = final.parent / f".tmp-{final.name}-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        docs = []
+        tasks = self.requires()
+        for i, task in enumerate(tasks):
+            header, segments = read_stage(Path(task.output().path))
+            docs.append(corpus_logic.DocumentResult(task.doc_id, header, segments, _stage_counts(task)))
+            if i % 50 == 0:
+                self.set_progress_percentage(int(80 * i / max(1, len(tasks))))
+        self.set_status_message(f"writing corpus for {len(docs)} documents")
+        corpus_logic.write_corpus(tmp, docs, self.cfg, version=self.fingerprint())
+        try:
+            os.rename(tmp, final)  # atomic: the version folder appears complete or not at all
+        except OSError:
+            if (final / "manifest.json").exists():  # an overlapping run published the same version
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                raise
+        self.set_progress_percentage(100)
+
+
+def _stage_counts(task) -> dict[str, dict]:
+    """Counts recorded in the header of every stage file of one document, oldest stage first."""
+    out = {}
+    chain = []
+    t = task
+    while t is not None:
+        chain.append(t)
+        req = t.requires()
+        t = req if isinstance(req, luigi.Task) else None
+    for t in reversed(chain):
+        try:
+            header = next(iter_jsonl(Path(t.output().path)))
+        except (FileNotFoundError, StopIteration):
+            continue
+        if "counts" in header:
+            out[t.stage] = header["counts"]
+        elif t.stage == "ingest":
+            out["ingest"] = {header.get("status", "?"): 1}
+    return out
+
+
+class PublishCorpus(CorpusTask):
+    """Point ``<output>/corpus`` at the exported version; readers never see a half-written corpus."""
+
+    def requires(self):
+        return ExportCorpus(input_dir=self.input_dir, output_dir=self.output_dir, config_path=self.config_path)
+
+    def link(self) -> Path:
+        return self.out_root / "corpus"
+
+    def complete(self):
+        target = self.requires().version_dir()
+        return self.link().is_symlink() and self.link().resolve() == target.resolve() and target.is_dir()
+
+    def run(self):
+        version = self.requires().version_dir()
+        corpus_logic.switch_link(self.link(), Path("corpus-versions") / version.name)
+        manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+        with open(self.out_root / "publish-log.jsonl", "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"published": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                                 "version": version.name, "pairs": manifest.get("pairs")}) + "\n")
+
+
+class BuildCorpus(luigi.WrapperTask):
+    """Everything: process new or changed articles, export, publish."""
+
+    input_dir = luigi.Parameter(default=pipeline().input_dir)
+    output_dir = luigi.Parameter(default=pipeline().output_dir)
+    config_path = luigi.Parameter(default=pipeline().config)
+
+    def requires(self):
+        return PublishCorpus(input_dir=self.input_dir, output_dir=self.output_dir, config_path=self.config_path)

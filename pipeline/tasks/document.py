@@ -1,0 +1,136 @@
+"""Per-document tasks: ingest -> segment -> detect languages -> repair English source -> translate ->
+repair translations. Each reads its upstream JSON-lines file, calls pipeline/ logic and writes its own."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from pipeline import runtime, stages
+from pipeline.ingest import ingest_file
+from pipeline.segmentation import segment_document
+from pipeline.tasks.base import DocumentTask
+from pipeline.writers import atomic_open
+
+
+class IngestDocument(DocumentTask):
+    """Decode and repair the raw article; a bad file becomes a rejected record, never a crash."""
+
+    stage = "ingest"
+    sections = ("ingest",)
+
+    def requires(self):
+        return []
+
+    def run(self):
+        rec = ingest_file(self.doc_id, self.doc_path, self.cfg.ingest)
+        with atomic_open(self.output().path) as fh:
+            fh.write(json.dumps({"_header": True, "stage": self.stage, "fingerprint": self.fingerprint(),
+                                 **rec.to_dict()}, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+class SegmentDocument(DocumentTask):
+    stage = "segment"
+    sections = ("ingest", "segmentation")
+
+    def requires(self):
+        return IngestDocument(doc_path=self.doc_path, output_dir=self.output_dir, config_path=self.config_path)
+
+    def run(self):
+        with open(self.input().path, encoding="utf-8") as fh:
+            rec = json.loads(fh.readline())
+        segments = segment_document(self.doc_id, rec["text"], self.cfg.segmentation) if rec["status"] == "ok" else []
+        header = {k: rec.get(k) for k in ("path", "sha256", "size", "encoding", "status", "reason", "message",
+                                          "fixes", "lines", "text")}
+        header["counts"] = dict(Counter(s.kind for s in segments))
+        self.write_stage(header, segments)
+
+
+class _SegmentStage(DocumentTask):
+    """A stage that maps the segment list of one document to a new one."""
+
+    upstream: type[DocumentTask]
+
+    def requires(self):
+        return self.upstream(doc_path=self.doc_path, output_dir=self.output_dir, config_path=self.config_path)
+
+    def run(self):
+        header, segments = self.read_upstream()
+        self.progress(f"{self.stage}: {len(segments)} segments", 0)
+        segments = self.transform(header, segments) if segments else segments
+        header = {k: v for k, v in header.items() if k not in ("_header", "stage", "fingerprint", "counts")}
+        header["counts"] = self.counts(segments)
+        self.write_stage(header, segments)
+        self.progress(f"{self.stage}: done", 100)
+
+    def transform(self, header, segments):
+        raise NotImplementedError
+
+    def counts(self, segments):
+        return dict(Counter(s.kind for s in segments))
+
+
+class DetectLanguages(_SegmentStage):
+    stage = "detect"
+    sections = ("ingest", "segmentation", "langid")
+    upstream = SegmentDocument
+
+    def transform(self, header, segments):
+        return stages.detect_stage(segments, runtime.detector(self.cfg))
+
+    def counts(self, segments):
+        return dict(Counter(s.lang for s in segments))
+
+
+def _context(segments):
+    from pipeline.repairs import DocumentContext
+
+    return DocumentContext.from_texts([s.text for s in segments if s.lang == "en"])
+
+
+class RepairSource(_SegmentStage):
+    """Repair English originals before translating them, so the Spanish side is built from clean text."""
+
+    stage = "repair_source"
+    sections = ("ingest", "segmentation", "langid", "repairs")
+    upstream = DetectLanguages
+
+    def transform(self, header, segments):
+        return stages.repair_source_stage(segments, runtime.repairer(self.cfg), _context(segments))
+
+    def counts(self, segments):
+        return {"repaired": sum(1 for s in segments if s.repairs), "flagged": sum(1 for s in segments if s.flagged)}
+
+
+class TranslateSegments(_SegmentStage):
+    stage = "translate"
+    sections = ("ingest", "segmentation", "langid", "repairs", "translation")
+    upstream = RepairSource
+
+    def extra_fingerprint(self):
+        # installing an argos package switches 'auto' to it: outputs made by the old engine go stale
+        return json.dumps(runtime.engine_identity(self.cfg, self.output_dir), sort_keys=True)
+
+    def transform(self, header, segments):
+        from pipeline.translation import NameIndex
+
+        names = NameIndex.from_texts([s.en or s.text for s in segments if s.lang == "en"])
+        return stages.translate_stage(segments, runtime.translator(self.cfg, self.output_dir), names)
+
+    def counts(self, segments):
+        c = Counter()
+        for s in segments:
+            for direction, info in (s.translation or {}).items():
+                c[f"{direction}:{'ok' if info.get('text') is not None else info.get('reason')}"] += 1
+        return dict(c)
+
+
+class RepairTranslations(_SegmentStage):
+    stage = "repair"
+    sections = ("ingest", "segmentation", "langid", "repairs", "translation")
+    upstream = TranslateSegments
+
+    def transform(self, header, segments):
+        return stages.repair_translation_stage(segments, runtime.repairer(self.cfg), _context(segments))
+
+    def counts(self, segments):
+        return {"repaired": sum(1 for s in segments if s.repairs), "flagged": sum(1 for s in segments if s.flagged)}

@@ -1,0 +1,23 @@
+"""Shared fixtures: repository paths and a scratch output root."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+def have_apertium() -> bool:
+    return shutil.which("apertium") is not None and Path("/usr/share/apertium/modes/spa-eng.mode").exists()
+
+
+needs_apertium = pytest.mark.skipif(not have_apertium(), reason="Debian's apertium-eng-spa is not installed "
+                                    "(scripts/setup.sh installs it)")
+
+
+@pytest.fixture
+def seeds_dir() -> Path:
+    return SEEDS
