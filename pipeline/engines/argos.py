@@ -93,14 +93,13 @@ class ArgosEngine:
         order = sorted(range(len(texts)), key=lambda i: len(tokenized[i]))
         batch = [tokenized[i] for i in order]
         prefix = [[pkg.target_prefix] for _ in batch] if pkg.target_prefix else None
-        longest = max(len(t) for t in batch)
         try:
             results = translator.translate_batch(
                 batch, target_prefix=prefix, replace_unknowns=True,
                 max_batch_size=self.config.max_batch_size, beam_size=max(1, self.config.beam_size),
                 num_hypotheses=1, length_penalty=0.2,
-                # A bound on output length stops a degenerate model from looping to the default 256.
-                max_decoding_length=min(512, 2 * longest + 16))
+                # Fixed per config (not per batch) so a segment's output never depends on its batch mates.
+                max_decoding_length=max(16, 2 * self.config.max_input_tokens))
         except (RuntimeError, ValueError) as exc:
             raise EngineError(f"ctranslate2 failed: {exc}") from exc
         out: list[str] = [""] * len(texts)
