@@ -1,0 +1,68 @@
+"""``pipeline translate``: stdin lines in, the same number of translated lines out.
+
+A line that cannot be translated is written empty and its reason goes to stderr.
+"""
+from __future__ import annotations
+
+import dataclasses
+import sys
+
+from pipeline.config import load_config
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("translate", help="translate stdin lines offline (line in, line out)")
+    p.add_argument("--from", dest="src", default="es", choices=("es", "en"))
+    p.add_argument("--to", dest="tgt", default="en", choices=("es", "en"))
+    p.add_argument("--engine", choices=("auto", "argos", "apertium"), default=None)
+    p.add_argument("--no-cache", action="store_true", help="do not read or write the translation cache")
+    p.add_argument("--clear-cache", action="store_true", help="empty the translation cache first")
+    p.add_argument("--batch", type=int, default=256, help="lines per engine call")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from pipeline.engines import EngineUnavailable
+    from pipeline.translation import Translator
+
+    cfg = load_config(args.config).translation
+    if args.engine:
+        cfg = dataclasses.replace(cfg, engine=args.engine)
+    if args.no_cache:
+        cfg = dataclasses.replace(cfg, cache=dataclasses.replace(cfg.cache, enabled=False))
+    if args.src == args.tgt:
+        print("pipeline translate: --from and --to must differ", file=sys.stderr)
+        return 2
+    translator = Translator(cfg)
+    try:
+        if args.clear_cache and translator.cache is not None:
+            n = translator.cache.clear()
+            print(f"cleared {n} cached translations", file=sys.stderr)
+        try:
+            info = translator.engine_info(args.src, args.tgt)
+        except EngineUnavailable as exc:
+            print(f"pipeline translate: {exc}", file=sys.stderr)
+            return 3
+        print(f"engine: {info['engine']} {info['version']}", file=sys.stderr)
+        lineno = 0
+        batch: list[str] = []
+
+        def flush() -> None:
+            nonlocal lineno
+            for r in translator.translate(batch, args.src, args.tgt):
+                lineno += 1
+                if r.text is None:
+                    print(f"line {lineno}: {r.reason}", file=sys.stderr)
+                sys.stdout.write((r.text or "").replace("\n", " ") + "\n")
+            sys.stdout.flush()
+            batch.clear()
+
+        for line in sys.stdin:
+            batch.append(line.rstrip("\n").rstrip("\r"))
+            if len(batch) >= max(1, args.batch):
+                flush()
+        if batch:
+            flush()
+        return 0
+    finally:
+        translator.close()

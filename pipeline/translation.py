@@ -1,0 +1,342 @@
+"""The translation layer: protected spans, language spans, glossary, names, splitting, cache and engine.
+
+Input: segments (str), a direction, optionally per-segment language spans and a ``NameIndex``.
+Output: one ``TranslationResult`` per segment, with the engine, its version and notes on everything done
+(name/glossary substitutions, placeholder fallbacks, splits, cache hits), or a reason when untranslatable.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import regex
+
+from pipeline.cache import TranslationCache, normalise
+from pipeline.engines import EngineError, EngineUnavailable, get_engine
+from pipeline.names import Glossary, NameIndex
+from pipeline.protect import find_protected
+from pipeline.records import LangSpan
+
+__all__ = ["TranslationResult", "Translator", "NameIndex", "split_long", "placeholder"]
+
+_LETTER = regex.compile(r"\p{L}")
+_PLACEHOLDER = regex.compile(r"⟦(\d+)⟧")
+
+
+def placeholder(i: int) -> str:
+    """A token apertium carries through untouched and unmoved (checked by experiment; see tests)."""
+    return f"⟦{i}⟧"
+
+
+@dataclass
+class TranslationResult:
+    text: str | None
+    reason: str | None
+    engine: str
+    version: str
+    direction: str
+    notes: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def split_long(text: str, limit: int) -> list[str]:
+    """Split at sentence, then clause, then word boundaries into pieces of at most ``limit`` characters.
+
+    Joining the pieces with single spaces gives back the text (up to whitespace runs).
+
+    >>> split_long("One two. Three four, five six.", 12)
+    ['One two.', 'Three four,', 'five six.']
+    """
+    if len(text) <= limit or limit <= 0:
+        return [text]
+    for pattern in (r"(?<=[.!?;:…])\s+", r"(?<=[,)\]»”])\s+", r"\s+"):
+        parts = [p for p in regex.split(pattern, text) if p]
+        if len(parts) > 1:
+            break
+    else:
+        return [text[i:i + limit] for i in range(0, len(text), limit)]
+    out: list[str] = []
+    for part in parts:
+        if out and len(out[-1]) + 1 + len(part) <= limit:
+            out[-1] = f"{out[-1]} {part}"
+        else:
+            out.append(part)
+    result: list[str] = []
+    for piece in out:
+        result.extend(split_long(piece, limit) if len(piece) > limit else [piece])
+    return result
+
+
+@dataclass
+class _Unit:
+    """One piece sent to the engine: masked text and what each placeholder stands for."""
+
+    seg: int
+    masked: str
+    table: dict[str, str]  # placeholder -> text to put back (original span, or glossary target)
+    kinds: dict[str, str]  # placeholder -> 'protected' | 'glossary'
+    output: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class _Plan:
+    """How a segment is rebuilt: literal strings and unit indices, in order."""
+
+    parts: list = field(default_factory=list)  # str | int (index into units) | tuple(int, ...) for splits
+    notes: list[dict] = field(default_factory=list)
+
+
+class Translator:
+    def __init__(self, config, cache_dir: Path | None = None):
+        self.config = config
+        self._engines: dict[tuple[str, str], object] = {}
+        self.glossary = Glossary.load(config.glossary) if config.glossary and Path(config.glossary).is_file() \
+            else Glossary()
+        self.cache: TranslationCache | None = None
+        if config.cache.enabled:
+            p = Path(config.cache.path)
+            if not p.is_absolute():
+                p = (Path(cache_dir) if cache_dir is not None else Path.cwd()) / p
+            self.cache = TranslationCache(p, config.cache.max_entries)
+
+    def engine(self, src: str, tgt: str):
+        if (src, tgt) not in self._engines:
+            self._engines[(src, tgt)] = get_engine(self.config, src, tgt)
+        return self._engines[(src, tgt)]
+
+    def engine_info(self, src: str, tgt: str) -> dict:
+        eng = self.engine(src, tgt)
+        return {"engine": eng.name, "version": eng.version(src, tgt)}
+
+    def close(self) -> None:
+        if self.cache is not None:
+            self.cache.close()
+            self.cache = None
+
+    # -- planning -------------------------------------------------------------------------------------
+    def _regions(self, text: str, spans: Sequence[LangSpan] | None, src: str) -> list[tuple[int, int, bool]]:
+        """(start, end, translate?) covering the text; only runs in the source language are translated."""
+        if spans is None:
+            return [(0, len(text), True)]
+        marks = [False] * len(text)
+        for s in spans:
+            if s.lang == src:
+                for i in range(max(0, s.start), min(len(text), s.end)):
+                    marks[i] = True
+        out: list[tuple[int, int, bool]] = []
+        for i, m in enumerate(marks):
+            if out and out[-1][2] == m:
+                out[-1] = (out[-1][0], i + 1, m)
+            else:
+                out.append((i, i + 1, m))
+        return out
+
+    def _mask(self, piece: str, src: str, tgt: str, seg: int, notes: list[dict]) -> _Unit:
+        table: dict[str, str] = {}
+        kinds: dict[str, str] = {}
+        marks: list[tuple[int, int, str, str]] = []
+        for s in find_protected(piece):
+            marks.append((s.start, s.end, s.text, "protected"))
+        for a, b, term, target in self.glossary.find(piece, src, tgt):
+            if not any(x < b and a < y for x, y, _, _ in marks):
+                marks.append((a, b, target, "glossary"))
+                notes.append({"type": "glossary", "from": term, "to": target})
+        marks.sort()
+        out, pos = [], 0
+        for a, b, value, kind in marks:
+            tok = placeholder(len(table))
+            table[tok] = value
+            kinds[tok] = kind
+            out.append(piece[pos:a])
+            out.append(tok)
+            pos = b
+        out.append(piece[pos:])
+        return _Unit(seg, "".join(out), table, kinds)
+
+    def _plan(self, seg: int, text: str, spans, src: str, tgt: str, eng, units: list[_Unit]) -> _Plan:
+        plan = _Plan()
+        for start, end, translate in self._regions(text, spans, src):
+            region = text[start:end]
+            if not translate:
+                plan.parts.append(region)
+                continue
+            # Lines are translated apart: engines may move words across a newline.
+            for line in regex.split(r"(\n+)", region):
+                core = line.strip()
+                if not core or line.startswith("\n"):
+                    plan.parts.append(line)
+                    continue
+                lead = line[:len(line) - len(line.lstrip())]
+                trail = line[len(line.rstrip()):]
+                plan.parts.append(lead)
+                rest = core
+                for s in find_protected(core):
+                    rest = rest.replace(s.text, " ", 1)
+                if not _LETTER.search(rest):
+                    plan.parts.append(core)  # only protected spans/punctuation: nothing to translate
+                else:
+                    pieces = split_long(core, self.config.max_chars)
+                    fits = getattr(eng, "fits", None)
+                    if fits is not None:
+                        pieces = [q for p in pieces for q in self._split_to_fit(p, fits, src, tgt)]
+                    if len(pieces) > 1:
+                        plan.notes.append({"type": "split", "parts": len(pieces)})
+                    idx = []
+                    for p in pieces:
+                        units.append(self._mask(p, src, tgt, seg, plan.notes))
+                        idx.append(len(units) - 1)
+                    plan.parts.append(tuple(idx))
+                plan.parts.append(trail)
+        return plan
+
+    def _split_to_fit(self, piece: str, fits, src: str, tgt: str) -> list[str]:
+        if fits(piece, src, tgt):
+            return [piece]
+        halves = split_long(piece, max(1, len(piece) // 2 + 1))
+        if len(halves) < 2:
+            return [piece]
+        return [q for h in halves for q in self._split_to_fit(h, fits, src, tgt)]
+
+    # -- engine calls ---------------------------------------------------------------------------------
+    def _run(self, eng, texts: list[str], src: str, tgt: str) -> list[str | EngineError]:
+        """Translate a batch; if the batch fails, retry one by one so one bad segment fails alone."""
+        if not texts:
+            return []
+        try:
+            out = eng.translate_batch(texts, src, tgt)
+            if len(out) != len(texts):
+                raise EngineError(f"engine returned {len(out)} lines for {len(texts)}")
+            return list(out)
+        except EngineUnavailable:
+            raise
+        except EngineError as exc:
+            if len(texts) == 1:
+                return [exc]
+        results: list[str | EngineError] = []
+        for t in texts:
+            try:
+                results.append(eng.translate_batch([t], src, tgt)[0])
+            except EngineUnavailable:
+                raise
+            except EngineError as exc:
+                results.append(exc)
+        return results
+
+    def _translate_cached(self, eng, version: str, texts: list[str], src: str, tgt: str,
+                          hits: set[str]) -> dict[str, str | EngineError]:
+        direction = f"{src}-{tgt}"
+        unique = list(dict.fromkeys(normalise(t) for t in texts))
+        done: dict[str, str | EngineError] = {}
+        if self.cache is not None:
+            done.update(self.cache.get_many(eng.name, version, direction, unique))
+            hits.update(done)
+        todo = [t for t in unique if t not in done]
+        fresh = dict(zip(todo, self._run(eng, todo, src, tgt)))
+        done.update(fresh)
+        if self.cache is not None:
+            self.cache.put_many(eng.name, version, direction,
+                                [(s, o) for s, o in fresh.items() if isinstance(o, str) and o.strip()])
+        return done
+
+    def translate(self, texts: Sequence[str], src: str, tgt: str, *,
+                  spans: Sequence[Sequence[LangSpan]] | None = None,
+                  names: NameIndex | None = None) -> list[TranslationResult]:
+        eng = self.engine(src, tgt)
+        version = eng.version(src, tgt)
+        direction = f"{src}-{tgt}"
+        units: list[_Unit] = []
+        plans: list[_Plan | str] = []
+        for i, text in enumerate(texts):
+            if not text or not text.strip():
+                plans.append("empty")
+                continue
+            plan = self._plan(i, text, spans[i] if spans is not None else None, src, tgt, eng, units)
+            plans.append(plan if any(isinstance(p, tuple) for p in plan.parts) else "no_translatable_text")
+
+        hits: set[str] = set()
+        outputs = self._translate_cached(eng, version, [u.masked for u in units], src, tgt, hits)
+        fallback: list[tuple[_Unit, list[str], dict]] = []
+        for u in units:
+            out = outputs[normalise(u.masked)]
+            if isinstance(out, EngineError):
+                u.error = out.reason
+                continue
+            if not out.strip():
+                u.error = "engine_error"
+                continue
+            if normalise(u.masked) in hits:
+                u.hit = True
+            counts = {tok: out.count(tok) for tok in u.table}
+            extra = [m.group() for m in _PLACEHOLDER.finditer(out) if m.group() not in u.table]
+            if all(c == 1 for c in counts.values()) and not extra:
+                u.output = out
+            else:
+                # The engine lost, duplicated or invented a placeholder: translate the text between
+                # protected spans on its own and put the spans back between the pieces.
+                note = {"type": "placeholder_fallback",
+                        "lost": [t for t, c in counts.items() if c == 0],
+                        "duplicated": [t for t, c in counts.items() if c > 1], "invented": extra}
+                chunks = regex.split(r"(⟦\d+⟧)", u.masked)
+                fallback.append((u, chunks, note))
+        if fallback:
+            pieces = [c for _, chunks, _ in fallback for c in chunks
+                      if c and not _PLACEHOLDER.fullmatch(c) and _LETTER.search(c)]
+            piece_out = self._translate_cached(eng, version, pieces, src, tgt, hits)
+            for u, chunks, note in fallback:
+                rebuilt = []
+                for c in chunks:
+                    if not c or _PLACEHOLDER.fullmatch(c) or not _LETTER.search(c):
+                        rebuilt.append(c)
+                        continue
+                    o = piece_out[normalise(c)]
+                    if isinstance(o, EngineError):
+                        u.error = o.reason
+                        break
+                    # Keep the spacing around protected spans that the source had.
+                    lead = c[:len(c) - len(c.lstrip())]
+                    trail = c[len(c.rstrip()):]
+                    rebuilt.append(f"{lead}{o.strip()}{trail}")
+                else:
+                    u.output = "".join(rebuilt)
+                    u.fallback = note
+
+        results = []
+        for i, plan in enumerate(plans):
+            if isinstance(plan, str):
+                results.append(TranslationResult(None, plan, eng.name, version, direction, []))
+                continue
+            results.append(self._assemble(plan, units, names if src == "es" and tgt == "en" else None,
+                                          eng.name, version, direction))
+        return results
+
+    def _assemble(self, plan: _Plan, units: list[_Unit], names: NameIndex | None, engine: str,
+                  version: str, direction: str) -> TranslationResult:
+        notes = list(plan.notes)
+        out: list[str] = []
+        for part in plan.parts:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            texts = []
+            for ui in part:
+                u = units[ui]
+                if u.error:
+                    return TranslationResult(None, u.error, engine, version, direction, notes)
+                text = u.output or ""
+                if getattr(u, "hit", False):
+                    notes.append({"type": "cache_hit"})
+                if getattr(u, "fallback", None):
+                    notes.append(u.fallback)
+                if names is not None:
+                    text, subs = names.apply(text)
+                    notes.extend(subs)
+                for tok, value in u.table.items():
+                    text = text.replace(tok, value, 1)
+                texts.append(text.strip())
+            out.append(" ".join(texts))
+        return TranslationResult("".join(out), None, engine, version, direction, notes)
