@@ -1,0 +1,118 @@
+"""Language-detection benchmark: accuracy per length bucket, span/token accuracy, calibration, throughput.
+
+Input: benchmarks/data/langid_eval.jsonl (hand-labelled, see build_langid_eval.py). Compares
+(a) plain langdetect (55 languages, unseeded as most users call it), (b) seeded langdetect restricted to
+es/en, (c) the project's LanguageDetector. Prints a table; nothing is written.
+Run: ``PYTHONPATH=$PWD python benchmarks/langid_bench.py [--data FILE] [--repeat N]``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import regex
+
+from pipeline.langid import LanguageDetector, _langdetect_probs
+
+HERE = Path(__file__).resolve().parent
+_WORD = regex.compile(r"\p{L}+(?:['’]\p{L}+)*")
+
+
+def plain_langdetect(text: str) -> str:
+    import langdetect
+    try:
+        return langdetect.detect(text)
+    except Exception:  # noqa: BLE001 - langdetect raises on featureless text
+        return "und"
+
+
+def restricted_langdetect(text: str) -> str:
+    probs = _langdetect_probs(("es", "en"), 0, text)
+    return max(probs, key=probs.get) if probs else "und"
+
+
+def token_labels(text: str, spans) -> list[tuple[int, str]]:
+    """(word start, lang) for each word inside a span; words outside every span are 'und'."""
+    out = []
+    for m in _WORD.finditer(text):
+        lang = "und"
+        for s, e, l in spans:
+            if s <= m.start() < e:
+                lang = l
+        out.append((m.start(), lang))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--data", default=str(HERE / "data" / "langid_eval.jsonl"))
+    ap.add_argument("--repeat", type=int, default=3, help="passes over the sentences for throughput")
+    args = ap.parse_args()
+    rows = [json.loads(line) for line in open(args.data, encoding="utf-8")]
+    det = LanguageDetector()
+    det.detect("warm up the models")
+
+    systems = {"plain_langdetect": plain_langdetect, "langdetect_es_en": restricted_langdetect,
+               "project": lambda t: det.detect(t).lang}
+    acc: dict[str, dict[str, list[int]]] = {k: defaultdict(lambda: [0, 0]) for k in systems}
+    wrong: list[str] = []
+    for r in rows:
+        for name, fn in systems.items():
+            ok = fn(r["input"]) == r["expected"]["lang"]
+            acc[name][r["bucket"]][0] += ok
+            acc[name][r["bucket"]][1] += 1
+            if name == "project" and not ok:
+                wrong.append(f"  {r['label']}: got {det.detect(r['input']).lang!r} for {r['input']!r}")
+
+    buckets = ["word", "pair", "sentence", "tweet", "mixed", "third", "und"]
+    print(f"{'bucket':<10}{'n':>5}" + "".join(f"{k:>20}" for k in systems))
+    for b in buckets:
+        n = acc["project"][b][1]
+        print(f"{b:<10}{n:>5}" + "".join(f"{100 * acc[k][b][0] / max(1, acc[k][b][1]):>19.1f}%"
+                                         for k in systems))
+
+    # Token level on tweets and code-switched lines: each word's language from the span holding it.
+    tok_ok = tok_n = 0
+    for r in rows:
+        if r["bucket"] not in ("tweet", "mixed"):
+            continue
+        gold = dict(token_labels(r["input"], r["expected"]["spans"]))
+        d = det.detect(r["input"])
+        pred = dict(token_labels(r["input"], [(s.start, s.end, s.lang) for s in d.spans]))
+        for pos, lang in gold.items():
+            tok_n += 1
+            tok_ok += pred.get(pos) == lang
+    print(f"\ntoken accuracy on tweets + code-switched lines: {100 * tok_ok / tok_n:.1f}% ({tok_n} tokens)")
+
+    # Calibration: precision among confident answers, and a reliability table.
+    bins = defaultdict(lambda: [0, 0])
+    hi_ok = hi_n = 0
+    for r in rows:
+        d = det.detect(r["input"])
+        ok = d.lang == r["expected"]["lang"]
+        bins[min(9, int(d.confidence * 10))][0] += ok
+        bins[min(9, int(d.confidence * 10))][1] += 1
+        if d.confidence >= 0.9:
+            hi_n += 1
+            hi_ok += ok
+    print(f"precision among confidence >= 0.9: {100 * hi_ok / max(1, hi_n):.2f}% ({hi_n} of {len(rows)})")
+    print("reliability: " + ", ".join(f"[{k / 10:.1f},{(k + 1) / 10:.1f}) {v[0]}/{v[1]}"
+                                      for k, v in sorted(bins.items())))
+
+    sents = [r["input"] for r in rows if r["bucket"] == "sentence"]
+    t0 = time.process_time()
+    for _ in range(args.repeat):
+        for s in sents:
+            det.detect(s)
+    dt = time.process_time() - t0
+    print(f"throughput (one core, CPU time, sentences): {len(sents) * args.repeat / dt:.0f} segments/s")
+    if wrong:
+        print(f"\nproject errors ({len(wrong)}):")
+        print("\n".join(wrong))
+
+
+if __name__ == "__main__":
+    main()
