@@ -51,7 +51,7 @@ class LangIdConfig:
     use_lingua: bool = True  # lingua-language-detector in the ensemble (langdetect alone when false)
     langdetect_weight: float = 1.0  # weights of each detector's es/en log-odds
     lingua_weight: float = 1.0
-    temperature: float = 0.5  # log-odds scale for the confidence; fitted on benchmarks/data
+    temperature: float = 1.0  # log-odds scale for the confidence (two-fold fit: see langid_bench.py)
     context_weight: float = 2.5  # most log-odds a document's context may add to a weak segment
 
 

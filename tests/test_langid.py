@@ -115,7 +115,7 @@ def test_short_text_is_not_called_a_third_language(det):
 
 def test_context_decides_weak_segments_only():
     # A stricter threshold than the default, so that a bare name is 'und' on its own.
-    det = LanguageDetector(LangIdConfig(min_confidence=0.8))
+    det = LanguageDetector(LangIdConfig(min_confidence=0.9))
     doc = ["The ministers met in Caracas yesterday to talk about oil.",
            "Venezuela",
            "The meeting lasted two hours and ended with a joint statement.",
@@ -130,7 +130,7 @@ def test_context_decides_weak_segments_only():
 
 
 def test_context_off_by_config():
-    det = LanguageDetector(LangIdConfig(use_context=False, min_confidence=0.8))
+    det = LanguageDetector(LangIdConfig(use_context=False, min_confidence=0.9))
     assert det.detect_document(["The ministers met in Caracas.", "Venezuela"])[1].lang == "und"
 
 

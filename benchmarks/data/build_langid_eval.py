@@ -331,6 +331,24 @@ THIRD = [
     ("nl", "De Venezolaanse minister van Buitenlandse Zaken ontmoette zijn Russische collega in Moskou."),
 ]
 
+# Written after the detector was tuned on the lists above, and never used for tuning: a check that the
+# figures are not an artefact of fitting (benchmarks/data/langid_holdout.jsonl).
+HOLDOUT_ES = """ventanilla cuchara tenedor almohada zapato camisa pantalón sombrero relámpago trueno
+nube tormenta jardín huerto granja vaca caballo oveja cerdo gallina pájaro pescado arroz frijoles
+azúcar sal pimienta aceite harina huevo mantequilla cebolla ajo tomate lechuga zanahoria papa
+enfermera maestro abogado ingeniero panadero carnicero cartero bombero policía soldado
+despacio temprano tarde pronto lejos cerca arriba abajo adentro afuera""".split()
+HOLDOUT_EN = """spoon fork pillow shoe shirt trousers hat lightning thunder cloud storm garden orchard farm
+cow horse sheep pig hen bird fish rice beans sugar salt pepper flour egg butter onion garlic lettuce
+carrot potato nurse teacher lawyer engineer baker butcher postman firefighter policeman soldier
+slowly early late soon far near upstairs downstairs inside outside""".split()
+HOLDOUT_PAIRS_ES = """la cuchara|un zapato|mi jardín|tu caballo|sus ovejas|el panadero|muy temprano|
+más tarde|bastante lejos|aquí cerca|la nube|una tormenta|el trueno|sin azúcar|poca sal|
+el abogado|la enfermera|los bomberos|la granja|un huevo""".replace("\n", "").split("|")
+HOLDOUT_PAIRS_EN = """the spoon|a shoe|my garden|your horse|their sheep|the baker|very early|
+later on|quite far|near here|the cloud|a storm|the thunder|no sugar|little salt|
+the lawyer|the nurse|the firefighters|the farm|an egg""".replace("\n", "").split("|")
+
 # No linguistic content at all: the answer must be 'und'.
 UND = [
     "pic.twitter.com/OQeZWtNQnl", "@Fariacrt @CancilleriaVE", "🇻🇪🤝🏾🇷🇺", "https://t.co/xYz123 😂😂",
@@ -375,7 +393,19 @@ def build() -> list[dict]:
     return rows
 
 
+def build_holdout() -> list[dict]:
+    rows = []
+    for lang, words in (("es", HOLDOUT_ES), ("en", HOLDOUT_EN)):
+        rows += [_row(f"hword-{lang}-{w}", "word", w, lang) for w in dict.fromkeys(words)]
+    for lang, pairs in (("es", HOLDOUT_PAIRS_ES), ("en", HOLDOUT_PAIRS_EN)):
+        rows += [_row(f"hpair-{lang}-{p}", "pair", p.strip(), lang) for p in pairs if p.strip()]
+    return rows
+
+
 def main() -> None:
+    with open(HERE / "langid_holdout.jsonl", "w", encoding="utf-8") as f:
+        for r in build_holdout():
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
     rows = build()
     with open(HERE / "langid_eval.jsonl", "w", encoding="utf-8") as f:
         for r in rows:
