@@ -113,7 +113,8 @@ def main() -> None:
             tok_n += 1
             tok_ok += pred.get(pos) == lang
     if tok_n:
-        print(f"\ntoken accuracy on tweets + code-switched lines: {100 * tok_ok / tok_n:.1f}% ({tok_n} tokens)")
+        print(f"\ntoken accuracy on tweets + code-switched lines: {100 * tok_ok / tok_n:.1f}% "
+              f"({tok_n} tokens)")
 
     # Calibration: precision among confident answers, and a reliability table.
     bins = defaultdict(lambda: [0, 0])

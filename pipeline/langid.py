@@ -10,7 +10,6 @@ n-gram detectors agree, never forced into es/en. Text that switches language at 
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 import os
 import threading
@@ -484,12 +483,9 @@ class LanguageDetector:
                 ok = (r[2] >= _SPLIT_MIN) if r[0] == a else (r[2] <= -_SPLIT_MIN)
                 if not ok:
                     j = i - 1 if i > 0 else i + 1
-                    keep, drop = (runs[j], r) if j < i else (runs[j], r)
-                    if j < i:
-                        keep[2] += drop[2]
-                    else:
-                        keep[1] = drop[1]
-                        keep[2] += drop[2]
+                    runs[j][2] += r[2]
+                    if j > i:  # absorbed by the run after it, which now starts where it started
+                        runs[j][1] = r[1]
                     del runs[i]
                     # Neighbours of the same language now touch: join them.
                     k = 0
@@ -525,7 +521,3 @@ def detect(text: str) -> Detection:
         _DEFAULT = LanguageDetector()
     return _DEFAULT.detect(text)
 
-
-def config_from_dict(d: dict[str, Any]) -> LangIdConfig:
-    """Build a LangIdConfig from plain values (CLI overrides); unknown keys raise TypeError."""
-    return dataclasses.replace(LangIdConfig(), **d)

@@ -12,7 +12,8 @@ import sys
 def register(subparsers) -> None:
     p = subparsers.add_parser("detect", help="detect the language of each stdin line (JSON lines out)")
     p.add_argument("--context", action="store_true",
-                   help="treat stdin as one document: weak lines lean on neighbours and the dominant language")
+                   help="treat stdin as one document: weak lines lean on neighbours and the "
+                        "dominant language")
     p.set_defaults(func=run)
 
 
