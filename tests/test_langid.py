@@ -10,17 +10,35 @@ import sys
 from pathlib import Path
 
 import pytest
+import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.config import LangIdConfig
 from pipeline.langid import Detection, LanguageDetector
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from langid_seed_split import seed_segments  # noqa: E402
-
 DATA = Path(__file__).resolve().parent / "data"
 ROOT = Path(__file__).resolve().parent.parent
+
+
+# Seed articles split into lines and sentence-like parts (not the pipeline's segmentation: a deliberately
+# simple splitter so that every tweet body, attribution and hashtag line is a part of its own).
+_SEED_SPLIT = regex.compile(r"(?<=[.!?”\"])\s+(?=[A-Z“\"#¿¡—])|\s+(?=— )|(?<=pic\.twitter\.com/\w+)\s+"
+                            r"|(?<=^#\w+ \|)\s+")
+
+
+def seed_segments() -> list[tuple[str, str]]:
+    """(seed name, text) for every non-empty line and, where a line splits, each of its parts."""
+    out = []
+    for f in sorted((ROOT / "seeds").glob("*.txt")):
+        for line in f.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if line:
+                out.append((f.stem, line))
+                parts = _SEED_SPLIT.split(line)
+                if len(parts) > 1:
+                    out.extend((f.stem, p) for p in parts if p.strip())
+    return out
 
 
 def _load(name: str) -> list[dict]:
@@ -43,7 +61,6 @@ def det() -> LanguageDetector:
 
 
 def _tokens_by_lang(text: str, spans) -> dict[int, str]:
-    import regex
     out = {}
     for m in regex.finditer(r"\p{L}+", text):
         for s in spans:
