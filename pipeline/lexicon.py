@@ -29,6 +29,7 @@ does did will would shall should can could may might must
 # Words that start a new clause when they follow a lost link boundary ("CaracasAfter the meeting").
 CLAUSE_STARTERS = frozenset("""
 after before during since while when although though because however meanwhile according following
+through across via into over against toward towards between among within to of by near including
 despite amid under with without in on at for from as also but and yet so it he she they we this these
 those there the its his her their our i a an some many most several one two three last earlier later
 moreover furthermore nevertheless today yesterday tomorrow
@@ -106,7 +107,8 @@ class Lexicon:
         if word in self.proper:
             return True
         for suffix in ("'s", "’s", "s", "es"):
-            if word.endswith(suffix) and word[: -len(suffix)] in self.proper:
+            # stems of 3+ letters only: 'Gas' is not the plural of the symbol 'Ga'
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3 and word[: -len(suffix)] in self.proper:
                 return True
         return False
 

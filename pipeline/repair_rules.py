@@ -212,16 +212,19 @@ _NAME = r"[A-Z][\w'’-]*(?:\s+(?:(?:of|the|de|del|al|bin|van|von)\s+)*[A-Z][\w'
 _PRONOUN = r"(?:It|He|She|They)"
 
 # "And it was RussiaIt is one of ...": a copula before the anchor, a pronoun restating it after.
-_IT_WAS_NAME = re.compile(rf"^(?:And\s+)?(?:[Ii]t|[Tt]his|[Tt]hat)\s+(?:was|is)\s+({_NAME}?)(?:\s*){_PRONOUN}\s+(?=[a-z])")
+_IT_WAS_NAME = re.compile(rf"^(?:And\s+)?(?:[Ii]t|[Tt]his|[Tt]hat)\s+(?:was|is)\s+({_NAME}?)(?:\s*){_PRONOUN}\s+"
+                          rf"(?:(?:who|which|that)\s+)?(?=[a-z])")
 # "Possess Venezuela It has ...": a sentence-initial verb, the anchor, then the doubled subject pronoun.
 _VERB_NAME_PRONOUN = re.compile(rf"^(?:And\s+)?([A-Z][a-z]+)\s+({_NAME}?)\s*({_PRONOUN})\s+(?=[a-z])")
 # The anchor followed by a capitalised pronoun mid-sentence: "because Venezuela It has".
-_NAME_PRONOUN = re.compile(rf"(?<=[a-z,] )({_NAME}?)(\s*{_PRONOUN})\s+(?=[a-z])")
+_NAME_PRONOUN = re.compile(rf"(?<=[a-z,] )({_NAME}?)(\s+{_PRONOUN})\s+(?=(?:is|was|has|have|had|are|were|will|"
+                           rf"would|can|could|also|still|remains|remained)\b)")
 
 
 def _all_proper(name: str, lex: Lexicon) -> bool:
+    """Capitalised content words: a capital pronoun right after them is the doubling evidence."""
     words = [w for w in name.split() if w[0].isupper()]
-    return bool(words) and all(_is_proper(w, lex) or w.lower() in TITLE_WORDS for w in words)
+    return bool(words) and not any(w.lower() in FUNCTION_WORDS for w in words)
 
 
 @repair("undouble_subject", "Drop the pronoun a lost link anchor doubled: 'Possess Venezuela It has' -> "
@@ -252,8 +255,9 @@ def undouble_subject(text: str, ctx: RuleContext | None = None) -> Repaired:
 
 
 # After a lost anchor these continue the clause (lower-cased); other starters open a new sentence.
-_CONTINUERS = frozenset("""after before during since while when although though because according
-following despite amid under with without in on at for from as but and""".split())
+_CONTINUERS = frozenset("""after before during since while when although though because following
+despite amid under with without in on at for from as but and through across via into over against
+toward towards between among within to of by near including""".split())
 
 
 @repair("split_glued_words", "Split words glued at a lost link boundary ('CaracasAfter the' -> "
@@ -292,10 +296,15 @@ def split_glued_words(text: str, ctx: RuleContext | None = None) -> Repaired:
 _GLUE = re.compile(r"(?<![\w'’-])([A-Z][a-z]{2,}|[a-z]{3,}|\d{2,})([A-Z][a-z]*)(?![\w'’-])")
 
 
+# Verbs of saying that take no person object, so "he said <Name> during ..." cannot be clean English
+# ("he told President X that ..." can, so 'told' and 'warned' are not here).
 _SPEECH = ("said|added|stressed|confirmed|announced|noted|explained|stated|declared|affirmed|indicated|"
-           "warned|revealed|asserted|emphasized|emphasised|considered|continued|pointed out|told")
-_VERB_FIRST = re.compile(rf"^(?:And\s+)?(?:(?:he|she|they|it)\s+({_SPEECH})|({_SPEECH.title()}))\s+"
-                         rf"([A-Z][\w'’-]*(?:\s+(?:(?:of|the|al|bin|de)\s+)*[A-Z][\w'’-]*)+)(?=\s+[a-z]|,|:)")
+           "revealed|asserted|emphasized|emphasised|continued|pointed out")
+_NP_WORD = r"(?:[A-Z]|(?:al|el|bin|ibn)-[A-Z])[\w'’-]*"
+_NP_LINK = r"(?:of|the|al|bin|de|del|da|spokesman|spokeswoman|spokesperson|envoy|official)"
+_VERB_FIRST = re.compile(rf"^(?:And\s+)?(?:(?:[Hh]e|[Ss]he|[Tt]hey)\s+({_SPEECH})|({_SPEECH.title()}))\s+"
+                         rf"({_NP_WORD}(?:\s+(?:{_NP_LINK}\s+)*{_NP_WORD})+)"
+                         rf"(?=\s+(?:during|in|at|on|after|before|following|while|from|that|when|upon)\b|,|:)")
 _DAYS_MONTHS = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march
 april may june july august september october november december""".split())
 
@@ -340,6 +349,9 @@ def drop_initial_and(text: str, ctx: RuleContext | None = None) -> Repaired:
     return _done(text, [Edit(0, m.end(), m.group(0), m.group(1).upper(), "drop_initial_and", 0.45)])
 
 
+# Function words that are also names or months ('May', 'Will'): never lower-cased as function words.
+_AMBIGUOUS_FN = frozenset({"may", "will", "can", "might", "must", "shall", "us", "do"})
+
 # Characters after which a word starts a sentence, a quote or a clause, where capitals are normal.
 _OPENERS = set(".!?:;\"“‘'(«[—–-|•\n")
 
@@ -370,19 +382,23 @@ def lowercase_anchor_words(text: str, ctx: RuleContext | None = None) -> Repaire
         return Repaired(text)
     # Group consecutive Title Case words (separated by one space only) into runs.
     runs: list[list[int]] = []
+    starts: set[int] = set()
     for i, (s, e, w) in enumerate(toks):
         gap = text[toks[i - 1][1]:s] if i else text[:s]
-        initial = i == 0 or any(ch in _OPENERS for ch in gap) or not gap.strip(" ") == ""
-        if not _is_title(w) or initial:
+        if i == 0 or any(ch in _OPENERS for ch in gap) or gap.strip(" ") != "":
+            starts.add(i)  # capitalised by position: context for its neighbours, never lower-cased
+        if not _is_title(w):
             runs.append([])
             continue
-        if runs and runs[-1] and gap == " " and toks[runs[-1][-1]][1] == toks[i - 1][1]:
+        if runs and runs[-1] and gap == " " and i not in starts and toks[runs[-1][-1]][1] == toks[i - 1][1]:
             runs[-1].append(i)
         else:
             runs.append([i])
     edits: list[Edit] = []
 
     def lower(i: int, conf: float) -> None:
+        if i in starts:
+            return
         s, e, w = toks[i]
         edits.append(Edit(s, s + 1, w[0], w[0].lower(), "lowercase_anchor_words", conf))
 
@@ -391,14 +407,15 @@ def lowercase_anchor_words(text: str, ctx: RuleContext | None = None) -> Repaire
         kinds = []
         for w in words:
             lw = w.lower()
-            if lw in FUNCTION_WORDS and not lex.has_proper(w):
+            if lw in FUNCTION_WORDS and lw not in _AMBIGUOUS_FN:
                 kinds.append("F")
             elif lw in TITLE_WORDS or lw in NAME_HEADS or (doc is not None and (
                     doc.is_name_word(w) or doc.capital[lw] > max(1, doc.lower[lw]))):
                 # the document capitalises it mid-sentence more often than not: a name ('Maduro')
                 kinds.append("N")
-            elif lex.available and lex.is_common(w) and not lex.has_proper(w):
-                kinds.append("C")
+            elif lex.available and lex.is_common(w):
+                # common and also a dictionary name ('Doctors', 'Mark'): ambiguous, kept like a name part
+                kinds.append("N" if lex.has_proper(w) else "C")
             else:
                 kinds.append("P")
         after = text[toks[run[-1]][1]:toks[run[-1]][1] + 3]
@@ -413,8 +430,8 @@ def lowercase_anchor_words(text: str, ctx: RuleContext | None = None) -> Repaire
                 continue
             left = kinds[k - 1] if k > 0 else ""
             right = kinds[k + 1] if k + 1 < len(kinds) else ""
-            if left in ("C", "N") and right in ("C", "N"):
-                continue
+            if left in ("C", "N") and right:
+                continue  # inside a name of common words: "Doctors Without Borders"
             if w in ("The", "A", "An") and right:
                 continue  # "The Hague", "A Coruña"
             lower(run[k], 0.85)
@@ -431,7 +448,7 @@ def lowercase_anchor_words(text: str, ctx: RuleContext | None = None) -> Repaire
             pw = [words[k] for k in piece]
             if any(kd in ("P", "N") for kd in pk):
                 continue
-            if piece[0] == 0 and prev_word and _is_title(prev_word):
+            if piece[0] == 0 and prev_word and _is_title(prev_word) and run[0] not in starts:
                 continue
             if piece[0] == 0 and prev_word in ("the", "The") and len(piece) >= 2:
                 continue  # "the Supreme Court"-style multi-word names
