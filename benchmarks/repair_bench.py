@@ -16,14 +16,7 @@ from pipeline.repairs import DocumentContext, Repairer, looks_like_heading, matc
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "repairs"
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeat", type=int, default=5, help="passes over the sentences for the speed figure")
-    ap.add_argument("--show-failures", action="store_true")
-    args = ap.parse_args()
-
-    repairer = Repairer()
-    cases = [json.loads(line) for line in (DATA / "artefacts.jsonl").open(encoding="utf-8") if line.strip()]
+def accuracy(repairer: Repairer, cases: list[dict], name: str, show: bool) -> None:
     per_class: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for case in cases:
         res = repairer.repair(case["input"])
@@ -32,16 +25,29 @@ def main() -> int:
             ok = ok and looks_like_heading(case["input"])
         per_class[case["class"]][0] += ok
         per_class[case["class"]][1] += 1
-        if not ok and args.show_failures:
+        if not ok and show:
             print(f"  FAIL {case['label']}: {case['input']!r}\n    got      {res.text!r}\n"
                   f"    expected {case['expected']!r}  flagged={[f['rule'] for f in res.flagged]}")
-    print("artefact repair accuracy (tests/data/repairs/artefacts.jsonl)")
+    print(f"repair accuracy per class (tests/data/repairs/{name})")
     good = total = 0
     for cls, (ok, n) in sorted(per_class.items()):
         print(f"  {cls:<18} {ok:>3}/{n:<3} {ok / n:6.1%}")
         good += ok
         total += n
     print(f"  {'ALL':<18} {good:>3}/{total:<3} {good / total:6.1%}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=5, help="passes over the sentences for the speed figure")
+    ap.add_argument("--show-failures", action="store_true")
+    args = ap.parse_args()
+
+    repairer = Repairer()
+    for name in ("artefacts.jsonl", "holdout.jsonl"):
+        cases = [json.loads(line) for line in (DATA / name).open(encoding="utf-8") if line.strip()]
+        accuracy(repairer, cases, name, args.show_failures)
+    cases = [json.loads(line) for line in (DATA / "artefacts.jsonl").open(encoding="utf-8") if line.strip()]
 
     clean = [l.rstrip("\n") for l in (DATA / "clean_en.txt").open(encoding="utf-8") if l.strip()]
     edited = [s for s in clean if repairer.repair(s).text != s]

@@ -115,6 +115,7 @@ _SPACING = re.compile(
     rf"|(?<=\S) +(?=[)\]](?:[\s,.;:!?]|$))"                 # space before a closing bracket
     rf"|(?<=\S)  +(?=\S)"                                   # runs of spaces
     r"|^\s+|\s+$"                                           # leading/trailing blanks
+    r"|(?<=[A-Z]\.)\.(?![.\w])"                                # 'U.S..': abbreviation point doubled
     rf"|(?:(?<={_L})|(?<=[)\]” ])),(?={_L}{_L})"              # comma glued to the next word
 )
 
@@ -124,6 +125,8 @@ def fix_spacing(text: str, ctx: RuleContext | None = None) -> Repaired:
     """
     >>> fix_spacing("The deal , signed in Moscow ( Russia ) ,was  good .").text
     'The deal, signed in Moscow (Russia), was good.'
+    >>> fix_spacing("It was rejected by the U.S.. Talks ended.").text
+    'It was rejected by the U.S. Talks ended.'
     >>> fix_spacing("He paused ... then spoke.").text
     'He paused ... then spoke.'
     """
