@@ -355,6 +355,9 @@ def drop_initial_and(text: str, ctx: RuleContext | None = None) -> Repaired:
 # Function words that are also names or months ('May', 'Will'): never lower-cased as function words.
 _AMBIGUOUS_FN = frozenset({"may", "will", "can", "might", "must", "shall", "us", "do"})
 
+# Prepositions and conjunctions that do not start names: "To Brazil" mid-sentence is an anchor artefact.
+_LINKING = frozenset("to in from with for on at by of and or but into onto than as via nor".split())
+
 # Characters after which a word starts a sentence, a quote or a clause, where capitals are normal.
 _OPENERS = set(".!?:;\"“‘'(«[—–-|•\n")
 
@@ -424,8 +427,6 @@ def lowercase_anchor_words(text: str, ctx: RuleContext | None = None) -> Repaire
         after = text[toks[run[-1]][1]:toks[run[-1]][1] + 3]
         if re.match(r"\s*\([A-Z]", after):
             continue  # "Gas Exporting Countries Forum (GECF)": a name defined by its acronym
-        prev_end = toks[run[0] - 1][1] if run[0] > 0 else -1
-        prev_word = toks[run[0] - 1][2] if run[0] > 0 else ""
         # Function words: kept only inside a run of common words (a name like "Doctors Without Borders").
         fn_lowered = set()
         for k, (w, kind) in enumerate(zip(words, kinds)):
@@ -435,8 +436,10 @@ def lowercase_anchor_words(text: str, ctx: RuleContext | None = None) -> Repaire
             right = kinds[k + 1] if k + 1 < len(kinds) else ""
             if left in ("C", "N") and right:
                 continue  # inside a name of common words: "Doctors Without Borders"
-            if w in ("The", "A", "An") and right:
-                continue  # "The Hague", "A Coruña"
+            if left == "F" and (k - 1) not in fn_lowered:
+                continue  # "Let It Be", "Gone With The Wind"
+            if not left and right and w.lower() not in _LINKING:
+                continue  # a name that starts with a function word: "The Hague", "Under Armour"
             lower(run[k], 0.85)
             fn_lowered.add(k)
         # Content words: split the run at lowered function words; each piece decided on its own.
@@ -446,14 +449,16 @@ def lowercase_anchor_words(text: str, ctx: RuleContext | None = None) -> Repaire
                 pieces.append([])
             else:
                 pieces[-1].append(k)
-        for pi, piece in enumerate(p for p in pieces if p):
+        for piece in (p for p in pieces if p):
             pk = [kinds[k] for k in piece]
             pw = [words[k] for k in piece]
+            first = run[piece[0]]
+            prev_word = toks[first - 1][2] if first > 0 else ""
             if any(kd in ("P", "N") for kd in pk):
                 continue
             if piece[0] == 0 and prev_word and _is_title(prev_word) and run[0] not in starts:
                 continue
-            if piece[0] == 0 and prev_word in ("the", "The") and len(piece) >= 2:
+            if prev_word in ("the", "The") and len(piece) >= 2:
                 continue  # "the Supreme Court"-style multi-word names
             last = pw[-1].lower()
             ends_loose = (last.endswith(("ing", "ly")) or (piece[-1] + 1) in fn_lowered)
@@ -464,7 +469,6 @@ def lowercase_anchor_words(text: str, ctx: RuleContext | None = None) -> Repaire
                 # "the field Energy": a capital after a common noun; the document decides how sure we are
                 seen_lower = doc is not None and doc.lower_count(pw[0]) > 0
                 lower(run[piece[0]], 0.6 if seen_lower else 0.4)
-        del prev_end
     return _done(text, sorted(edits, key=lambda e: e.start))
 
 
