@@ -94,8 +94,10 @@ class TranslationConfig:
 @dataclass(frozen=True)
 class RepairConfig:
     rules: tuple[str, ...] = ()  # empty: every registered rule in its default order
-    review_below: float = 0.0  # edits with lower confidence go to the review file instead
+    review_below: float = 0.5  # edits with lower confidence go to the review file instead
     structural_review: bool = True  # verb-first / doubled-subject rewrites flagged unless evidence is strong
+    structural_strong: float = 0.8  # structural edits at or above this confidence count as strong evidence
+    dictionary: str = "/usr/share/hunspell/en_US.dic"  # hunspell word list; missing: fewer case repairs
 
 
 @dataclass(frozen=True)
