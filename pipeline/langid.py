@@ -359,7 +359,9 @@ class LanguageDetector:
 
     def _detect(self, text: str, context: float) -> Detection:
         words, tags, blank = _words(text)
-        if not words and not tags:
+        if not words:
+            # only URLs, handles, hashtags, emoji, numbers: hashtag words are weak evidence that may tip
+            # a text with words of its own, never enough to give a language to a text without any
             return Detection(UND, 1.0, "no_linguistic_content", ())
         body = [w for w in words]
         clean = " ".join(w.text for w in body) if body else " ".join(w.text for w in tags)

@@ -80,10 +80,10 @@ def translate_stage(segments: list[Segment], translator: Any, names: Any = None)
         for s in todo:
             if src == "en" and s.en is not None and _languages(s) == {"en"}:
                 texts.append(s.en)  # an English original is translated from its repaired form
-                spans.append([])
+                spans.append(None)  # None: the whole text is in the source language
             else:
                 texts.append(s.text)
-                spans.append(s.spans)
+                spans.append(s.spans or None)
         results = translator.translate(texts, src, tgt, spans=spans, names=names if tgt == "en" else None)
         for seg, source, res in zip(todo, texts, results):
             info = res.to_dict()
