@@ -43,7 +43,7 @@ def doc_id_for(path: str | os.PathLike[str]) -> str:
     >>> doc_id_for("seeds/000_750c02cc8be14c39.txt")
     '000_750c02cc8be14c39'
     >>> doc_id_for("in/Año nuevo.txt")
-    'ano-nuevo-d2b2c0e2'
+    'ano-nuevo-d93687a7'
     """
     stem = Path(path).stem or Path(path).name
     if re.fullmatch(r"[A-Za-z0-9_.-]{1,80}", stem) and not stem.startswith("."):
