@@ -69,7 +69,8 @@ class ApertiumConfig:
 class CacheConfig:
     enabled: bool = True
     path: str = ".cache/translations.sqlite3"  # relative paths are under the output root
-    max_entries: int = 200_000
+    max_entries: int = 200_000  # per level (engine outputs of pieces; whole assembled segments)
+    memory_entries: int = 4096  # in-process LRU of whole segments, in front of sqlite
 
 
 @dataclass(frozen=True)
