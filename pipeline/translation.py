@@ -149,11 +149,11 @@ class Translator:
                 out.append((i, i + 1, m))
         return out
 
-    def _mask(self, piece: str, src: str, tgt: str, seg: int, notes: list[dict]) -> _Unit:
+    def _mask(self, piece: str, src: str, tgt: str, seg: int, notes: list[dict], protected=None) -> _Unit:
         table: dict[str, str] = {}
         kinds: dict[str, str] = {}
         marks: list[tuple[int, int, str, str]] = []
-        for s in find_protected(piece):
+        for s in (find_protected(piece) if protected is None else protected):
             marks.append((s.start, s.end, s.text, "protected"))
         for a, b, term, target in self.glossary.find(piece, src, tgt):
             if not any(x < b and a < y for x, y, _, _ in marks):
@@ -187,10 +187,13 @@ class Translator:
                 lead = line[:len(line) - len(line.lstrip())]
                 trail = line[len(line.rstrip()):]
                 plan.parts.append(lead)
-                rest = core
-                for s in find_protected(core):
-                    rest = rest.replace(s.text, " ", 1)
-                if not _LETTER.search(rest):
+                protected = find_protected(core)
+                rest, pos = [], 0
+                for s in protected:
+                    rest.append(core[pos:s.start])
+                    pos = s.end
+                rest.append(core[pos:])
+                if not _LETTER.search(" ".join(rest)):
                     plan.parts.append(core)  # only protected spans/punctuation: nothing to translate
                 else:
                     pieces = split_long(core, self.config.max_chars)
@@ -201,7 +204,9 @@ class Translator:
                         plan.notes.append({"type": "split", "parts": len(pieces)})
                     idx = []
                     for p in pieces:
-                        units.append(self._mask(p, src, tgt, seg, plan.notes))
+                        # The spans found above hold for the piece when it is the whole line.
+                        units.append(self._mask(p, src, tgt, seg, plan.notes,
+                                                protected if len(pieces) == 1 else None))
                         idx.append(len(units) - 1)
                     plan.parts.append(tuple(idx))
                 plan.parts.append(trail)
