@@ -57,6 +57,9 @@ class ArgosConfig:
     inter_threads: int = 1
     intra_threads: int = 0  # 0: CTranslate2 picks
     max_input_tokens: int = 200
+    # Decoding stops at ratio x input tokens + extra (a model normally ends at EOS well before).
+    max_decoding_ratio: float = 2.0
+    max_decoding_extra: int = 10
 
 
 @dataclass(frozen=True)
