@@ -51,7 +51,7 @@ class LangIdConfig:
 class ArgosConfig:
     packages_dir: str = ""  # empty: argostranslate's default (ARGOS_PACKAGES_DIR or ~/.local/share)
     device: str = "cpu"  # cpu | cuda | auto
-    compute_type: str = "default"
+    compute_type: str = "auto"  # as upstream: CTranslate2 picks the fastest type (int8 on most CPUs)
     beam_size: int = 2
     max_batch_size: int = 32
     inter_threads: int = 1
