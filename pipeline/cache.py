@@ -1,15 +1,21 @@
 """Translation cache: sqlite, keyed by (engine, model version, direction, normalised source).
 
-Safe under concurrent worker processes (WAL journal + busy timeout; writes are upserts), bounded by
-``max_entries`` with least-recently-used eviction, and clearable.
+Two levels in one file: ``translations`` holds raw engine outputs of masked pieces; ``segments`` holds
+whole assembled results (text + notes) keyed also by a context fingerprint (language spans, names,
+glossary, settings), so a rerun is served before any masking or planning. Segment lookups are one
+batched query per 500 keys behind a small in-process LRU. Safe under concurrent worker processes (WAL
+journal + busy timeout; writes are upserts), bounded by ``max_entries`` per level with least-recently-used
+eviction, and clearable.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import time
 import unicodedata
 from pathlib import Path
+from collections import OrderedDict
 from typing import Iterable, Sequence
 
 _SCHEMA = """
@@ -23,7 +29,14 @@ CREATE TABLE IF NOT EXISTS translations (
     used REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS translations_used ON translations(used);
+CREATE TABLE IF NOT EXISTS segments (
+    key TEXT PRIMARY KEY,
+    result TEXT NOT NULL,
+    used REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS segments_used ON segments(used);
 """
+_CHUNK = 500  # host parameters per query; well under sqlite's limit (999 on old builds)
 
 
 def normalise(text: str) -> str:
@@ -40,11 +53,26 @@ def make_key(engine: str, version: str, direction: str, source: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
+def segment_key(engine: str, version: str, direction: str, text: str, context: str) -> str:
+    """Key of a whole segment's result. ``text`` is exact (its whitespace and newlines are kept in the
+    output, and language-span offsets point into it); ``context`` fingerprints everything else that
+    changes the result (spans, names, glossary, settings).
+
+    >>> segment_key("e", "1", "es-en", "hola", "") != segment_key("e", "1", "es-en", "hola", "x")
+    True
+    """
+    raw = "\x1f".join((engine, version, direction, unicodedata.normalize("NFC", text), context))
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
 class TranslationCache:
-    def __init__(self, path: str | Path, max_entries: int = 200_000, timeout_s: float = 30.0):
+    def __init__(self, path: str | Path, max_entries: int = 200_000, timeout_s: float = 30.0,
+                 memory_entries: int = 4096):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.max_entries = max_entries
+        self.memory_entries = memory_entries
+        self._memory: OrderedDict[str, dict] = OrderedDict()
         self._conn = sqlite3.connect(str(self.path), timeout=timeout_s, isolation_level=None)
         self._conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
         self._conn.execute("PRAGMA journal_mode = WAL")
@@ -58,17 +86,75 @@ class TranslationCache:
         keys = {make_key(engine, version, direction, s): s for s in sources}
         found: dict[str, str] = {}
         items = list(keys)
-        for i in range(0, len(items), 500):
-            chunk = items[i:i + 500]
+        for i in range(0, len(items), _CHUNK):
+            chunk = items[i:i + _CHUNK]
             marks = ",".join("?" * len(chunk))
             for key, output in self._conn.execute(
                     f"SELECT key, output FROM translations WHERE key IN ({marks})", chunk):
                 found[keys[key]] = output
         if found:
-            now = time.time()
-            hit = [(now, make_key(engine, version, direction, s)) for s in found]
-            self._conn.executemany("UPDATE translations SET used = ? WHERE key = ?", hit)
+            self._touch("translations", [make_key(engine, version, direction, s) for s in found])
         return found
+
+    def _touch(self, table: str, keys: list[str]) -> None:
+        """Mark entries used (for LRU eviction) in one short write transaction."""
+        now = time.time()
+        with self._conn:
+            self._conn.execute("BEGIN IMMEDIATE")
+            for i in range(0, len(keys), _CHUNK):
+                chunk = keys[i:i + _CHUNK]
+                self._conn.execute(f"UPDATE {table} SET used = ? WHERE key IN ({','.join('?' * len(chunk))})",
+                                   [now, *chunk])
+
+    # -- whole segments --------------------------------------------------------------------------------
+    def get_segments(self, keys: Sequence[str]) -> dict[str, dict]:
+        """Stored results (``{"text": ..., "notes": [...]}``) by segment key, for the keys that are stored."""
+        found: dict[str, dict] = {}
+        missing = []
+        for k in dict.fromkeys(keys):
+            value = self._memory.get(k)
+            if value is None:
+                missing.append(k)
+            else:
+                self._memory.move_to_end(k)
+                found[k] = value
+        from_db = []
+        for i in range(0, len(missing), _CHUNK):
+            chunk = missing[i:i + _CHUNK]
+            for key, result in self._conn.execute(
+                    f"SELECT key, result FROM segments WHERE key IN ({','.join('?' * len(chunk))})", chunk):
+                found[key] = json.loads(result)
+                from_db.append(key)
+        if from_db:
+            self._touch("segments", from_db)
+            for k in from_db:
+                self._remember(k, found[k])
+        return found
+
+    def put_segments(self, items: Iterable[tuple[str, dict]]) -> None:
+        now = time.time()
+        rows = []
+        for key, value in items:
+            self._remember(key, value)
+            rows.append((key, json.dumps(value, ensure_ascii=False), now))
+        if not rows:
+            return
+        with self._conn:
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._conn.executemany(
+                "INSERT INTO segments(key, result, used) VALUES (?, ?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET result = excluded.result, used = excluded.used", rows)
+        self._puts_since_trim += len(rows)
+        if self._puts_since_trim >= max(1, self.max_entries // 20) or self._puts_since_trim >= 1000:
+            self.trim()
+
+    def _remember(self, key: str, value: dict) -> None:
+        if self.memory_entries <= 0:
+            return
+        self._memory[key] = value
+        self._memory.move_to_end(key)
+        while len(self._memory) > self.memory_entries:
+            self._memory.popitem(last=False)
 
     def get(self, engine: str, version: str, direction: str, source: str) -> str | None:
         return self.get_many(engine, version, direction, [source]).get(source)
@@ -91,22 +177,35 @@ class TranslationCache:
             self.trim()
 
     def trim(self) -> int:
-        """Evict least recently used entries beyond ``max_entries``; returns how many were removed."""
+        """Evict least recently used entries beyond ``max_entries`` in each level; returns how many went."""
         self._puts_since_trim = 0
-        (count,) = self._conn.execute("SELECT COUNT(*) FROM translations").fetchone()
-        excess = count - self.max_entries
-        if excess <= 0:
-            return 0
-        self._conn.execute("DELETE FROM translations WHERE key IN "
-                           "(SELECT key FROM translations ORDER BY used ASC LIMIT ?)", (excess,))
-        return excess
+        removed = 0
+        for table in ("translations", "segments"):
+            (count,) = self._conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
+            excess = count - self.max_entries
+            if excess > 0:
+                self._conn.execute(f"DELETE FROM {table} WHERE key IN "
+                                   f"(SELECT key FROM {table} ORDER BY used ASC LIMIT ?)", (excess,))
+                removed += excess
+        if removed:
+            self._memory.clear()  # evicted rows may sit in memory; dropping all is simplest and rare
+        return removed
 
     def __len__(self) -> int:
+        """Engine outputs stored (the lower level); ``segment_count`` gives the upper one."""
         return self._conn.execute("SELECT COUNT(*) FROM translations").fetchone()[0]
 
+    def segment_count(self) -> int:
+        return self._conn.execute("SELECT COUNT(*) FROM segments").fetchone()[0]
+
     def clear(self) -> int:
-        n = len(self)
-        self._conn.execute("DELETE FROM translations")
+        """Empty both levels (and the in-process LRU); returns how many entries were removed."""
+        n = len(self) + self.segment_count()
+        with self._conn:
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._conn.execute("DELETE FROM translations")
+            self._conn.execute("DELETE FROM segments")
+        self._memory.clear()
         return n
 
     def close(self) -> None:

@@ -59,12 +59,15 @@ class LangIdConfig:
 class ArgosConfig:
     packages_dir: str = ""  # empty: argostranslate's default (ARGOS_PACKAGES_DIR or ~/.local/share)
     device: str = "cpu"  # cpu | cuda | auto
-    compute_type: str = "default"
+    compute_type: str = "auto"  # as upstream: CTranslate2 picks the fastest type (int8 on most CPUs)
     beam_size: int = 2
     max_batch_size: int = 32
     inter_threads: int = 1
     intra_threads: int = 0  # 0: CTranslate2 picks
     max_input_tokens: int = 200
+    # Decoding stops at ratio x input tokens + extra (a model normally ends at EOS well before).
+    max_decoding_ratio: float = 2.0
+    max_decoding_extra: int = 10
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,8 @@ class ApertiumConfig:
 class CacheConfig:
     enabled: bool = True
     path: str = ".cache/translations.sqlite3"  # relative paths are under the output root
-    max_entries: int = 200_000
+    max_entries: int = 200_000  # per level (engine outputs of pieces; whole assembled segments)
+    memory_entries: int = 4096  # in-process LRU of whole segments, in front of sqlite
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
@@ -145,8 +146,15 @@ class Glossary:
         [(3, 8, 'OPEP+', 'OPEC+')]
         """
         found: list[tuple[int, int, str, str]] = []
-        for s, t in self.pairs(src, tgt):
-            for m in regex.finditer(rf"(?<!\w){regex.escape(s)}(?!\w)", text):
+        for s, t, pattern in _compiled(self, src, tgt):
+            if s not in text:  # cheap pre-check: most segments hold no glossary term
+                continue
+            for m in pattern.finditer(text):
                 if not any(a < m.end() and m.start() < b for a, b, _, _ in found):
                     found.append((m.start(), m.end(), s, t))
         return sorted(found)
+
+
+@lru_cache(maxsize=64)
+def _compiled(glossary: Glossary, src: str, tgt: str) -> tuple[tuple[str, str, regex.Pattern], ...]:
+    return tuple((s, t, regex.compile(rf"(?<!\w){regex.escape(s)}(?!\w)")) for s, t in glossary.pairs(src, tgt))

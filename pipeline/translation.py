@@ -7,13 +7,15 @@ Output: one ``TranslationResult`` per segment, with the engine, its version and 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
 import regex
 
-from pipeline.cache import TranslationCache, normalise
+from pipeline.cache import TranslationCache, normalise, segment_key
 from pipeline.engines import EngineError, EngineUnavailable, get_engine
 from pipeline.names import Glossary, NameIndex
 from pipeline.protect import find_protected
@@ -81,6 +83,8 @@ class _Unit:
     kinds: dict[str, str]  # placeholder -> 'protected' | 'glossary'
     output: str | None = None
     error: str | None = None
+    hit: bool = False  # served from the piece-level cache
+    fallback: dict | None = None  # the placeholder_fallback note, when the engine mangled placeholders
 
 
 @dataclass
@@ -89,6 +93,10 @@ class _Plan:
 
     parts: list = field(default_factory=list)  # str | int (index into units) | tuple(int, ...) for splits
     notes: list[dict] = field(default_factory=list)
+
+
+def _digest(value) -> str:
+    return hashlib.sha256(json.dumps(value, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()[:16]
 
 
 class Translator:
@@ -102,7 +110,12 @@ class Translator:
             p = Path(config.cache.path)
             if not p.is_absolute():
                 p = (Path(cache_dir) if cache_dir is not None else Path.cwd()) / p
-            self.cache = TranslationCache(p, config.cache.max_entries)
+            self.cache = TranslationCache(p, config.cache.max_entries,
+                                          memory_entries=config.cache.memory_entries)
+        # Everything in the config that changes a segment's result, for the segment-level cache key.
+        settings = {"max_chars": config.max_chars, "argos": dataclasses.asdict(config.argos),
+                    "glossary": self.glossary.terms}
+        self._settings_fp = _digest(settings)
 
     def engine(self, src: str, tgt: str):
         if (src, tgt) not in self._engines:
@@ -136,11 +149,11 @@ class Translator:
                 out.append((i, i + 1, m))
         return out
 
-    def _mask(self, piece: str, src: str, tgt: str, seg: int, notes: list[dict]) -> _Unit:
+    def _mask(self, piece: str, src: str, tgt: str, seg: int, notes: list[dict], protected=None) -> _Unit:
         table: dict[str, str] = {}
         kinds: dict[str, str] = {}
         marks: list[tuple[int, int, str, str]] = []
-        for s in find_protected(piece):
+        for s in (find_protected(piece) if protected is None else protected):
             marks.append((s.start, s.end, s.text, "protected"))
         for a, b, term, target in self.glossary.find(piece, src, tgt):
             if not any(x < b and a < y for x, y, _, _ in marks):
@@ -174,10 +187,13 @@ class Translator:
                 lead = line[:len(line) - len(line.lstrip())]
                 trail = line[len(line.rstrip()):]
                 plan.parts.append(lead)
-                rest = core
-                for s in find_protected(core):
-                    rest = rest.replace(s.text, " ", 1)
-                if not _LETTER.search(rest):
+                protected = find_protected(core)
+                rest, pos = [], 0
+                for s in protected:
+                    rest.append(core[pos:s.start])
+                    pos = s.end
+                rest.append(core[pos:])
+                if not _LETTER.search(" ".join(rest)):
                     plan.parts.append(core)  # only protected spans/punctuation: nothing to translate
                 else:
                     pieces = split_long(core, self.config.max_chars)
@@ -188,7 +204,9 @@ class Translator:
                         plan.notes.append({"type": "split", "parts": len(pieces)})
                     idx = []
                     for p in pieces:
-                        units.append(self._mask(p, src, tgt, seg, plan.notes))
+                        # The spans found above hold for the piece when it is the whole line.
+                        units.append(self._mask(p, src, tgt, seg, plan.notes,
+                                                protected if len(pieces) == 1 else None))
                         idx.append(len(units) - 1)
                     plan.parts.append(tuple(idx))
                 plan.parts.append(trail)
@@ -248,6 +266,46 @@ class Translator:
                   names: NameIndex | None = None) -> list[TranslationResult]:
         eng = self.engine(src, tgt)
         version = eng.version(src, tgt)
+        direction = f"{src}-{tgt}"
+        names = names if src == "es" and tgt == "en" else None
+        results: list[TranslationResult | None] = [None] * len(texts)
+        keys: dict[int, str] = {}
+        for i, text in enumerate(texts):
+            if not text or not text.strip():
+                results[i] = TranslationResult(None, "empty", eng.name, version, direction, [])
+        if self.cache is not None:
+            # Whole segments are looked up first, so a rerun skips masking, planning and engine calls.
+            context = f"{self._settings_fp}|{_digest(sorted(names.canonical.items())) if names else ''}"
+            for i, text in enumerate(texts):
+                if results[i] is None:
+                    seg_spans = "" if spans is None else _digest([(s.start, s.end, s.lang) for s in spans[i]])
+                    keys[i] = segment_key(eng.name, version, direction, text, f"{context}|{seg_spans}")
+            stored = self.cache.get_segments(list(keys.values()))
+            for i, key in keys.items():
+                if key in stored:
+                    hit = stored[key]
+                    results[i] = TranslationResult(hit["text"], None, eng.name, version, direction,
+                                                   [*hit["notes"], {"type": "cache_hit", "level": "segment"}])
+        # Segments with the same key are translated once.
+        todo: dict[str | int, list[int]] = {}
+        for i in range(len(texts)):
+            if results[i] is None:
+                todo.setdefault(keys.get(i, i), []).append(i)
+        firsts = [group[0] for group in todo.values()]
+        fresh = self._translate_fresh(eng, version, [texts[i] for i in firsts], src, tgt,
+                                      None if spans is None else [spans[i] for i in firsts], names)
+        for group, res in zip(todo.values(), fresh):
+            for i in group:
+                results[i] = dataclasses.replace(res, notes=list(res.notes))
+        if self.cache is not None:
+            self.cache.put_segments(
+                (keys[group[0]], {"text": res.text, "notes": [n for n in res.notes if n.get("type") != "cache_hit"]})
+                for group, res in zip(todo.values(), fresh) if res.text is not None)
+        return results  # type: ignore[return-value]
+
+    def _translate_fresh(self, eng, version: str, texts: Sequence[str], src: str, tgt: str,
+                         spans: Sequence[Sequence[LangSpan]] | None,
+                         names: NameIndex | None) -> list[TranslationResult]:
         direction = f"{src}-{tgt}"
         units: list[_Unit] = []
         plans: list[_Plan | str] = []
@@ -310,8 +368,7 @@ class Translator:
             if isinstance(plan, str):
                 results.append(TranslationResult(None, plan, eng.name, version, direction, []))
                 continue
-            results.append(self._assemble(plan, units, names if src == "es" and tgt == "en" else None,
-                                          eng.name, version, direction))
+            results.append(self._assemble(plan, units, names, eng.name, version, direction))
         return results
 
     def _assemble(self, plan: _Plan, units: list[_Unit], names: NameIndex | None, engine: str,
@@ -328,9 +385,9 @@ class Translator:
                 if u.error:
                     return TranslationResult(None, u.error, engine, version, direction, notes)
                 text = u.output or ""
-                if getattr(u, "hit", False):
-                    notes.append({"type": "cache_hit"})
-                if getattr(u, "fallback", None):
+                if u.hit:
+                    notes.append({"type": "cache_hit", "level": "piece"})
+                if u.fallback:
                     notes.append(u.fallback)
                 if names is not None:
                     text, subs = names.apply(text)

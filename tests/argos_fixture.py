@@ -73,8 +73,12 @@ def _fill(spec, d: int, ff: int, vocab: int, rng: np.random.Generator, prefix: s
 
 def build_package(workdir: Path, src: str = "es", tgt: str = "en", *, layers: int = 1, d_model: int = 32,
                   heads: int = 2, ffn: int = 64, vocab_size: int = 300, seed: int = 0,
-                  version: str = "0.0.1-test", corpus_lines: int = 400) -> Path:
-    """Write ``<workdir>/translate-<src>_<tgt>-test.argosmodel`` and return its path."""
+                  version: str = "0.0.1-test", corpus_lines: int = 400, pad_vocab: bool = False) -> Path:
+    """Write ``<workdir>/translate-<src>_<tgt>-test.argosmodel`` and return its path.
+
+    The small corpus caps the SentencePiece vocabulary; ``pad_vocab`` fills the model's vocabulary up to
+    ``vocab_size`` with unused tokens so the embedding and output layers have a realistic size.
+    """
     import ctranslate2  # noqa: F401  (fail early with a clear ImportError)
     import sentencepiece as spm
     from ctranslate2.specs import transformer_spec
@@ -93,6 +97,8 @@ def build_package(workdir: Path, src: str = "es", tgt: str = "en", *, layers: in
     pieces = [proc.id_to_piece(i) for i in range(proc.get_piece_size())]
     # CTranslate2 vocabularies need <unk>, <s>, </s> (sentencepiece already has them at ids 0-2).
     vocab = ["<blank>"] + pieces if "<blank>" not in pieces else pieces
+    if pad_vocab:
+        vocab += [f"<unused{i}>" for i in range(vocab_size - len(vocab))]
 
     spec = transformer_spec.TransformerSpec.from_config(layers, heads)
     _fill(spec, d_model, ffn, len(vocab), np.random.default_rng(seed))

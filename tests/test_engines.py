@@ -19,6 +19,7 @@ from argos_fixture import build_package  # noqa: E402
 
 from pipeline import argos_models, cli  # noqa: E402
 from pipeline.config import ArgosConfig, CacheConfig, TranslationConfig  # noqa: E402
+from pipeline.engines import argos as argos_engine  # noqa: E402
 from pipeline.engines import ApertiumEngine, ArgosEngine, EngineTimeout, get_engine  # noqa: E402
 from pipeline.protect import find_protected  # noqa: E402
 from pipeline.translation import Translator  # noqa: E402
@@ -82,6 +83,36 @@ def test_argos_batch_alignment_and_determinism(argos_dir):
     # Each item equals its own single-segment translation: sorting/batching keeps order.
     for i in (0, 5, 22):
         assert eng.translate_batch([texts[i]], "es", "en")[0] == batched[i]
+
+
+def test_argos_output_independent_of_batch_mates(argos_dir):
+    # One batch holding short and long inputs decodes up to the longest one's bound; each output is cut
+    # to its own bound, so it equals the segment translated alone.
+    eng = ArgosEngine(ArgosConfig(packages_dir=str(argos_dir), beam_size=1, max_batch_size=64))
+    texts = ["hola", "el presidente dijo hoy que el mercado y el petróleo " * 3, "dijo que sí"]
+    batched = eng.translate_batch(texts, "es", "en")
+    assert batched == [eng.translate_batch([t], "es", "en")[0] for t in texts]
+
+
+def test_argos_batches_sorted_and_bounded(argos_dir, monkeypatch):
+    eng = ArgosEngine(ArgosConfig(packages_dir=str(argos_dir), beam_size=1, max_batch_size=3,
+                                  max_decoding_ratio=1.5, max_decoding_extra=4))
+    pkg, real = eng._load("es", "en")
+    calls = []
+
+    class Recorder:
+        def translate_batch(self, batch, **kw):
+            calls.append(([len(b) for b in batch], kw["max_decoding_length"]))
+            return real.translate_batch(batch, **kw)
+
+    key = next(k for k, v in argos_engine._LOADED.items() if v[1] is real)
+    monkeypatch.setitem(argos_engine._LOADED, key, (pkg, Recorder()))
+    texts = [f"el presidente {'dijo hoy ' * (i % 5)}que {i}" for i in range(8)]
+    assert len(eng.translate_batch(texts, "es", "en")) == 8
+    assert [len(lens) for lens, _ in calls] == [3, 3, 2]
+    flat = [n for lens, _ in calls for n in lens]
+    assert flat == sorted(flat)  # length-sorted across batches
+    assert all(bound == int(1.5 * max(lens)) + 4 for lens, bound in calls)
 
 
 def test_argos_through_translator_restores_spans(argos_dir):

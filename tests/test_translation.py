@@ -159,6 +159,84 @@ def test_cache_serves_repeats_and_reruns(tmp_path, monkeypatch):
     tr.close()
 
 
+def test_segment_cache_serves_rerun_without_planning_or_engine(tmp_path, monkeypatch):
+    texts = ["hola @Fariacrt\nel  #Moscú", "dijo que sí", "dijo que sí", ""]
+    eng = UpperEngine()
+    first = make(tmp_path, eng, monkeypatch).translate(texts, "es", "en")
+    assert len(eng.calls) == 1
+    # A new Translator on the same file, as a rerun in a new process: no masking, no engine call.
+    tr = make(tmp_path, eng, monkeypatch)
+    monkeypatch.setattr(Translator, "_plan", lambda *a, **k: pytest.fail("planned a cached segment"))
+    again = tr.translate(texts, "es", "en")
+    assert len(eng.calls) == 1
+    assert [r.text for r in again] == [r.text for r in first]
+    assert again[3].reason == "empty"
+    for r0, r1 in zip(first[:3], again[:3]):
+        assert r1.notes == [*r0.notes, {"type": "cache_hit", "level": "segment"}]
+    assert tr.cache.segment_count() == 2  # the repeated segment is stored (and translated) once
+
+
+def test_segment_cache_key_covers_spans_names_and_glossary(tmp_path, monkeypatch):
+    class Same(UpperEngine):
+        def translate_batch(self, texts, src, tgt):
+            self.calls.append(list(texts))
+            return list(texts)
+
+    eng = Same()
+    tr = make(tmp_path, eng, monkeypatch)
+    text = "con Serguéi Lavrov hoy"
+    assert tr.translate([text], "es", "en")[0].text == text
+    # Other language spans, another name index: a different result, so not served from the cache.
+    (r,) = tr.translate([text], "es", "en", spans=[[LangSpan(0, 3, "es"), LangSpan(3, len(text), "en")]])
+    assert not any(n["type"] == "cache_hit" and n.get("level") == "segment" for n in r.notes)
+    (r,) = tr.translate([text], "es", "en", names=NameIndex.from_texts(["Sergey Lavrov came."]))
+    assert r.text == "con Sergey Lavrov hoy"
+    assert not any(n.get("level") == "segment" for n in r.notes)
+    (r,) = tr.translate([text], "es", "en", names=NameIndex.from_texts(["Sergey Lavrov came."]))
+    assert r.text == "con Sergey Lavrov hoy" and {"type": "cache_hit", "level": "segment"} in r.notes
+    # A changed glossary changes the key too.
+    gl = tmp_path / "g.yaml"
+    gl.write_text("terms:\n  - {es: hoy, en: today}\n")
+    cfg = dataclasses.replace(tr.config, glossary=str(gl))
+    (r,) = Translator(cfg).translate([text], "es", "en")
+    assert r.text == "con Serguéi Lavrov today"
+
+
+def test_segment_cache_never_stores_failures(tmp_path, monkeypatch):
+    eng = FailingEngine()
+    make(tmp_path, eng, monkeypatch).translate(["bien", "boom"], "es", "en")
+    n = len(eng.calls)
+    res = make(tmp_path, eng, monkeypatch).translate(["bien", "boom"], "es", "en")
+    assert [r.reason for r in res] == [None, "engine_error"]
+    assert len(eng.calls) > n and all("bien" not in c for c in eng.calls[n:])
+
+
+def test_segment_cache_bounded_and_cleared(tmp_path):
+    c = TranslationCache(tmp_path / "c.sqlite3", max_entries=5, memory_entries=2)
+    for i in range(12):
+        c.put_segments([(f"k{i}", {"text": f"t{i}", "notes": []})])
+    c.trim()
+    assert c.segment_count() <= 5
+    assert c.get_segments(["k11", "k0"]) == {"k11": {"text": "t11", "notes": []}}
+    assert len(c._memory) <= 2
+    c2 = TranslationCache(tmp_path / "c.sqlite3")  # another process's view: reads sqlite, not the LRU
+    assert c2.get_segments(["k10"]) == {"k10": {"text": "t10", "notes": []}}
+    assert c.clear() >= 1 and c.segment_count() == 0 and c.get_segments(["k11"]) == {}
+    assert c2.get_segments(["k10"]) == {"k10": {"text": "t10", "notes": []}}  # its LRU still holds it
+    c2.close()
+    c.close()
+
+
+def test_segment_lookup_batches_many_keys(tmp_path):
+    c = TranslationCache(tmp_path / "c.sqlite3", memory_entries=0)
+    c.put_segments([(f"k{i}", {"text": str(i), "notes": []}) for i in range(1203)])
+    statements = []
+    c._conn.set_trace_callback(statements.append)
+    got = c.get_segments([f"k{i}" for i in range(1203)] + ["missing"])
+    assert len(got) == 1203 and got["k1202"]["text"] == "1202"
+    assert sum(s.startswith("SELECT") for s in statements) == 3  # chunks of 500 keys, not one per key
+
+
 def test_cache_bounded(tmp_path):
     c = TranslationCache(tmp_path / "c.sqlite3", max_entries=5)
     for i in range(12):
@@ -175,6 +253,8 @@ def _worker(args):
     for i in range(50):
         c.put_many("e", "1", "es-en", [(f"w{n}-{i}", "x"), ("shared", "y")])
         c.get("e", "1", "es-en", "shared")
+        c.put_segments([(f"s{n}-{i}", {"text": "x", "notes": []}), ("shared", {"text": "y", "notes": []})])
+        assert c.get_segments(["shared"])["shared"]["text"] == "y"
     c.close()
     return n
 
@@ -185,6 +265,7 @@ def test_cache_concurrent_workers(tmp_path):
     with get_context("spawn").Pool(3) as pool:
         assert sorted(pool.map(_worker, [(path, n) for n in range(3)])) == [0, 1, 2]
     assert len(TranslationCache(path)) == 151
+    assert TranslationCache(path).segment_count() == 151
 
 
 @pytest.mark.parametrize("case", [json.loads(l) for l in (DATA / "translation_names.jsonl").open()],

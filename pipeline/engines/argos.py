@@ -84,28 +84,41 @@ class ArgosEngine:
     def fits(self, text: str, src: str, tgt: str) -> bool:
         return self.count_tokens(text, src, tgt) <= self.config.max_input_tokens
 
+    def decoding_bound(self, n_tokens: int) -> int:
+        """Most target tokens decoded for an input of ``n_tokens`` (a real model stops at EOS sooner).
+
+        >>> ArgosEngine().decoding_bound(20)
+        50
+        """
+        return max(1, int(self.config.max_decoding_ratio * n_tokens) + self.config.max_decoding_extra)
+
     def translate_batch(self, texts: list[str], src: str, tgt: str) -> list[str]:
         if not texts:
             return []
         pkg, translator = self._load(src, tgt)
         tokenized = [pkg.tokenizer.encode(" ".join(t.split())) for t in texts]
-        # Sorting by length keeps padding low inside each batch; results go back in input order.
+        # Sorted by length, cut into batches of similar lengths: little padding, and each batch decodes
+        # only as long as its longest input needs. Results go back in input order.
         order = sorted(range(len(texts)), key=lambda i: len(tokenized[i]))
-        batch = [tokenized[i] for i in order]
-        prefix = [[pkg.target_prefix] for _ in batch] if pkg.target_prefix else None
-        try:
-            results = translator.translate_batch(
-                batch, target_prefix=prefix, replace_unknowns=True,
-                max_batch_size=self.config.max_batch_size, beam_size=max(1, self.config.beam_size),
-                num_hypotheses=1, length_penalty=0.2,
-                # Fixed per config (not per batch) so a segment's output never depends on its batch mates.
-                max_decoding_length=max(16, 2 * self.config.max_input_tokens))
-        except (RuntimeError, ValueError) as exc:
-            raise EngineError(f"ctranslate2 failed: {exc}") from exc
+        size = max(1, self.config.max_batch_size)
         out: list[str] = [""] * len(texts)
-        for i, res in zip(order, results):
-            value = pkg.tokenizer.decode(res.hypotheses[0])
-            if pkg.target_prefix and value.startswith(pkg.target_prefix):
-                value = value[len(pkg.target_prefix):]
-            out[i] = value.strip()
+        for start in range(0, len(order), size):
+            idx = order[start:start + size]
+            batch = [tokenized[i] for i in idx]
+            prefix = [[pkg.target_prefix] for _ in batch] if pkg.target_prefix else None
+            try:
+                results = translator.translate_batch(
+                    batch, target_prefix=prefix, replace_unknowns=True, max_batch_size=size,
+                    beam_size=max(1, self.config.beam_size), num_hypotheses=1, length_penalty=0.2,
+                    max_decoding_length=self.decoding_bound(max(len(b) for b in batch)))
+            except (RuntimeError, ValueError) as exc:
+                raise EngineError(f"ctranslate2 failed: {exc}") from exc
+            for i, res in zip(idx, results):
+                # Cut to this segment's own bound, so its output never depends on its batch mates
+                # (it only matters when a model fails to stop at EOS, like a random-weight one).
+                hyp = res.hypotheses[0][:self.decoding_bound(len(tokenized[i])) + (1 if prefix else 0)]
+                value = pkg.tokenizer.decode(hyp)
+                if pkg.target_prefix and value.startswith(pkg.target_prefix):
+                    value = value[len(pkg.target_prefix):]
+                out[i] = value.strip()
         return out
