@@ -262,7 +262,7 @@ class Translator:
         return done
 
     def translate(self, texts: Sequence[str], src: str, tgt: str, *,
-                  spans: Sequence[Sequence[LangSpan]] | None = None,
+                  spans: Sequence[Sequence[LangSpan] | None] | None = None,
                   names: NameIndex | None = None) -> list[TranslationResult]:
         eng = self.engine(src, tgt)
         version = eng.version(src, tgt)
@@ -278,7 +278,8 @@ class Translator:
             context = f"{self._settings_fp}|{_digest(sorted(names.canonical.items())) if names else ''}"
             for i, text in enumerate(texts):
                 if results[i] is None:
-                    seg_spans = "" if spans is None else _digest([(s.start, s.end, s.lang) for s in spans[i]])
+                    seg_spans = "" if spans is None or spans[i] is None else _digest(
+                        [(s.start, s.end, s.lang) for s in spans[i]])
                     keys[i] = segment_key(eng.name, version, direction, text, f"{context}|{seg_spans}")
             stored = self.cache.get_segments(list(keys.values()))
             for i, key in keys.items():
