@@ -7,7 +7,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from pipeline import stages
 from pipeline.config import Config
@@ -67,7 +67,7 @@ def segment_pair(doc: DocumentResult, seg: Segment, ing: Ingested) -> dict[str, 
     }
 
 
-def write_corpus(folder: Path, docs: list[DocumentResult], cfg: Config, version: str) -> dict[str, Any]:
+def write_corpus(folder: Path, docs: Iterable[DocumentResult], cfg: Config, version: str) -> dict[str, Any]:
     """Write a complete corpus version into ``folder`` (which should be a fresh temporary folder)."""
     folder.mkdir(parents=True, exist_ok=True)
     candidates: list[dict[str, Any]] = []

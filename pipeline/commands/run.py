@@ -22,6 +22,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Process new or changed articles and publish a new corpus version. "
                                    "Exit status: 0 ok, 1 a task failed, 2 usage/config/engine error, "
                                    "3 done but at least one input document was rejected.")
+    add_run_options(p)
+    p.set_defaults(func=run)
+
+
+def add_run_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by ``run`` and ``rerun``."""
     p.add_argument("--input", default="seeds", help="folder of articles (default: seeds/)")
     p.add_argument("--output", default="outputs", help="output root (default: outputs/)")
     p.add_argument("--workers", type=int, default=1, help="Luigi worker processes (default: 1)")
@@ -30,7 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scheduler-url", default=None,
                    help="central luigid URL, e.g. http://host:8082 (default: local scheduler + a lock)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.set_defaults(func=run)
+    p.add_argument("--batch-size", type=int, default=0,
+                   help="documents per Luigi task (default 0: one task per stage per document); use 50-200 "
+                        "for tens of thousands of articles, where per-document tasks slow the scheduler")
 
 
 def effective_config(config_path: str | None, engine: str | None, output: Path) -> str:
@@ -91,6 +99,26 @@ def _progress_bar(enabled: bool):
     return contextlib.closing(bar)
 
 
+_TASK_LOG_ON = False
+
+
+def _log_task_starts() -> None:
+    """Record every task start under <output>/logs/ (once per process: handlers are global in Luigi)."""
+    global _TASK_LOG_ON
+    if _TASK_LOG_ON:
+        return
+    import luigi
+
+    from pipeline.operations import log_task_start
+
+    @luigi.Task.event_handler(luigi.Event.START)
+    def _started(task):
+        if getattr(task, "output_dir", None):
+            log_task_start(task.output_dir, task)
+
+    _TASK_LOG_ON = True
+
+
 def run(args: argparse.Namespace) -> int:
     import luigi
 
@@ -114,11 +142,19 @@ def run(args: argparse.Namespace) -> int:
     for direction, info in engines.items():
         print(f"engine {direction}: {info['engine']} {info['version']}", file=sys.stderr)
     print(f"{len(inputs)} input file(s) in {args.input}", file=sys.stderr)
-    task = BuildCorpus(input_dir=str(args.input), output_dir=str(output), config_path=config_path)
+    task = BuildCorpus(input_dir=str(args.input), output_dir=str(output), config_path=config_path,
+                       batch_size=max(0, getattr(args, "batch_size", 0)))
+    _log_task_starts()
     started = time.monotonic()
     lock = contextlib.nullcontext() if args.scheduler_url else output_lock(output)
     with lock, _progress_bar(not args.no_progress and sys.stderr.isatty()):
-        kwargs = {"scheduler_url": args.scheduler_url} if args.scheduler_url else {"local_scheduler": True}
+        if args.scheduler_url:
+            # stay until the whole graph is done, even when another host runs the last tasks, so the
+            # command returns only once the corpus is published
+            luigi.configuration.get_config().set("worker", "keep_alive", "true")
+            kwargs = {"scheduler_url": args.scheduler_url}
+        else:
+            kwargs = {"local_scheduler": True}
         result = luigi.build([task], workers=args.workers, detailed_summary=True, log_level="WARNING", **kwargs)
     elapsed = time.monotonic() - started
     if not result.scheduling_succeeded or result.status.name not in ("SUCCESS", "SUCCESS_WITH_RETRY"):
