@@ -215,3 +215,38 @@ def read_task_logs(output_dir: str) -> list[dict]:
 
 def describe(paths: Iterable[str], root: str) -> list[str]:
     return [os.path.relpath(p, root) for p in paths]
+
+
+def verify_corpus(corpus: str | os.PathLike[str]) -> list[str]:
+    """Problems with a published corpus: every file its manifest lists must exist with the recorded
+    sha256 and line count. Resolves the ``corpus`` link once, as a consumer should, so a publish that
+    happens meanwhile cannot mix two versions. An empty list means the corpus is whole.
+    """
+    from pipeline.writers import file_digest
+
+    folder = Path(corpus)
+    if folder.is_symlink():
+        folder = folder.parent / os.readlink(folder)
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return [f"{folder}: no manifest.json"]
+    except json.JSONDecodeError as exc:
+        return [f"{folder}/manifest.json: not JSON ({exc})"]
+    problems = []
+    for name, info in sorted(manifest.get("files", {}).items()):
+        try:
+            sha, lines = file_digest(folder / name)
+        except FileNotFoundError:
+            problems.append(f"{name}: missing")
+            continue
+        if sha != info["sha256"] or lines != info["lines"]:
+            problems.append(f"{name}: sha256/lines differ from the manifest")
+    return problems
+
+
+def stage_file_states(output_dir: str) -> dict[str, tuple[int, int]]:
+    """{relative path: (inode, mtime_ns)} of every stage file; a rewrite changes the inode (atomic rename)."""
+    root = Path(output_dir)
+    return {str(p.relative_to(root)): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in sorted((root / "work").glob("*/*/*.jsonl"))}

@@ -100,6 +100,19 @@ def _progress_bar(enabled: bool):
 
 
 _TASK_LOG_ON = False
+_FAILURES: dict[str, str] = {}
+
+
+def check_output_folder(output: Path) -> str | None:
+    """Why ``output`` cannot hold a run (None when it can): checked before any task starts."""
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        probe = output / f".write-probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
 
 
 def _log_task_starts() -> None:
@@ -115,6 +128,10 @@ def _log_task_starts() -> None:
     def _started(task):
         if getattr(task, "output_dir", None):
             log_task_start(task.output_dir, task)
+
+    @luigi.Task.event_handler(luigi.Event.FAILURE)
+    def _failed(task, exception):  # the one line an operator needs, without reading Luigi's traceback
+        _FAILURES[task.task_id] = f"{type(exception).__name__}: {exception}"
 
     _TASK_LOG_ON = True
 
@@ -132,6 +149,10 @@ def run(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         print(f"pipeline: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    problem = check_output_folder(output)
+    if problem:
+        print(f"pipeline: cannot write to output folder {output}: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     config_path = effective_config(args.config, args.engine, output)
     cfg = get_config(config_path)
     try:
@@ -145,6 +166,9 @@ def run(args: argparse.Namespace) -> int:
     task = BuildCorpus(input_dir=str(args.input), output_dir=str(output), config_path=config_path,
                        batch_size=max(0, getattr(args, "batch_size", 0)))
     _log_task_starts()
+    _FAILURES.clear()
+    # tasks cache their fingerprints; a second run in the same process must see changed inputs
+    luigi.task_register.Register.clear_instance_cache()
     started = time.monotonic()
     lock = contextlib.nullcontext() if args.scheduler_url else output_lock(output)
     with lock, _progress_bar(not args.no_progress and sys.stderr.isatty()):
@@ -159,6 +183,11 @@ def run(args: argparse.Namespace) -> int:
     elapsed = time.monotonic() - started
     if not result.scheduling_succeeded or result.status.name not in ("SUCCESS", "SUCCESS_WITH_RETRY"):
         print(result.summary_text, file=sys.stderr)
+        for task_id, error in _FAILURES.items():
+            print(f"pipeline: {task_id} failed: {error}", file=sys.stderr)
+        if (output / "corpus").is_symlink():
+            print(f"pipeline: the published corpus is unchanged: {output / 'corpus'} -> "
+                  f"{os.readlink(output / 'corpus')}", file=sys.stderr)
         print(f"pipeline: run did not complete ({result.status.name})", file=sys.stderr)
         return EXIT_FAILED
     corpus = output / "corpus"

@@ -94,7 +94,11 @@ class ExportCorpus(CorpusTask):
                     self.set_progress_percentage(int(80 * i / max(1, len(tasks))))
                     self.set_status_message(f"exporting {i}/{len(tasks)} documents")
 
-        corpus_logic.write_corpus(tmp, documents(), self.cfg, version=self.fingerprint())
+        try:
+            corpus_logic.write_corpus(tmp, documents(), self.cfg, version=self.fingerprint())
+        except BaseException:  # disk full, killed worker ...: leave no half-written version behind
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
         try:
             os.rename(tmp, final)  # atomic: the version folder appears complete or not at all
         except OSError:
