@@ -45,6 +45,14 @@ class LangIdConfig:
     # Below this confidence a segment is 'und' (too little evidence) unless context decides it.
     min_confidence: float = 0.5
     use_context: bool = True
+    # Languages reported as themselves when the n-gram detectors agree (never forced into es/en).
+    other_languages: tuple[str, ...] = ("pt", "it", "fr", "ca", "de", "nl", "ro", "ru")
+    other_min_words: int = 3  # shorter texts are never called a third language
+    use_lingua: bool = True  # lingua-language-detector in the ensemble (langdetect alone when false)
+    langdetect_weight: float = 1.0  # weights of each detector's es/en log-odds
+    lingua_weight: float = 1.0
+    temperature: float = 1.0  # log-odds scale for the confidence (two-fold fit: see langid_bench.py)
+    context_weight: float = 2.5  # most log-odds a document's context may add to a weak segment
 
 
 @dataclass(frozen=True)
@@ -86,8 +94,10 @@ class TranslationConfig:
 @dataclass(frozen=True)
 class RepairConfig:
     rules: tuple[str, ...] = ()  # empty: every registered rule in its default order
-    review_below: float = 0.0  # edits with lower confidence go to the review file instead
+    review_below: float = 0.5  # edits with lower confidence go to the review file instead
     structural_review: bool = True  # verb-first / doubled-subject rewrites flagged unless evidence is strong
+    structural_strong: float = 0.8  # structural edits at or above this confidence count as strong evidence
+    dictionary: str = "/usr/share/hunspell/en_US.dic"  # hunspell word list; missing: fewer case repairs
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,33 @@
+"""``pipeline detect``: language of each stdin line, one JSON line out per line in.
+
+Output: ``{"lang", "confidence", "spans": [{"start", "end", "lang"}], "reason"}``; ``--context`` treats
+stdin as one document so short lines lean on their neighbours.
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("detect", help="detect the language of each stdin line (JSON lines out)")
+    p.add_argument("--context", action="store_true",
+                   help="treat stdin as one document: weak lines lean on neighbours and the "
+                        "dominant language")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from pipeline.config import load_config
+    from pipeline.langid import LanguageDetector
+
+    detector = LanguageDetector(load_config(args.config).langid)
+    # Keep exactly one output line per input line: split on '\n' only (not on other line breaks).
+    lines = [ln[:-1] if ln.endswith("\n") else ln for ln in sys.stdin]
+    lines = [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+    results = detector.detect_document(lines) if args.context else [detector.detect(ln) for ln in lines]
+    out = sys.stdout
+    for d in results:
+        out.write(json.dumps(d.to_dict(), ensure_ascii=False) + "\n")
+    out.flush()
+    return 0

@@ -1,0 +1,38 @@
+"""``pipeline repair [--explain]``: English lines on stdin, repaired lines on stdout (one per input line).
+
+With ``--explain`` each output line is a JSON object: before, text, steps (rule names + edits), flagged.
+Lines are repaired with the whole input as document context (casing evidence, acronym-defined names).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from pipeline.config import load_config
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("repair", help="repair machine-translation artefacts in English lines (stdin)")
+    p.add_argument("--explain", action="store_true", help="write JSON lines with the edits and the flags")
+    p.add_argument("--no-context", action="store_true",
+                   help="repair each line alone (default: the whole input is the document context)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pipeline.repairs import DocumentContext, Repairer
+
+    cfg = load_config(args.config)
+    repairer = Repairer(cfg.repairs)
+    lines = [line.rstrip("\r\n") for line in sys.stdin]
+    ctx = None if args.no_context else DocumentContext.from_texts(lines)
+    out = sys.stdout
+    for line in lines:
+        res = repairer.repair(line, ctx)
+        if args.explain:
+            out.write(json.dumps(res.to_dict(), ensure_ascii=False) + "\n")
+        else:
+            out.write(res.text + "\n")
+    out.flush()
+    return 0

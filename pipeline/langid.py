@@ -1,0 +1,523 @@
+"""Language detection for short, mixed Spanish/English text: text in, ``Detection`` (language, calibrated
+confidence, reason, language spans with character offsets) out.
+
+Protected spans (URLs, handles, hashtags, emoji, numbers) are masked first. The es/en decision adds three
+log-likelihood ratios: seeded langdetect restricted to the expected languages (the core), lingua
+restricted to a small set of languages, and lexical evidence (function words, Spanish-only letters,
+English month dates, an optional English word list). Third languages are reported only when both
+n-gram detectors agree, never forced into es/en. Text that switches language at a clause boundary
+(quote, dash, sentence end, comma) is split into spans.
+"""
+from __future__ import annotations
+
+import math
+import os
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Sequence
+
+import regex
+
+from pipeline.config import LangIdConfig
+from pipeline.protect import find_protected
+from pipeline.records import LangSpan
+
+__all__ = ["Detection", "LanguageDetector", "LangSpan", "detect"]
+
+UND = "und"
+
+# Words (letters with inner apostrophes) and hashtag sub-words (camelCase parts).
+_WORD = regex.compile(r"\p{L}+(?:['’]\p{L}+)*")
+_CAMEL = regex.compile(r"\p{Lu}?\p{Ll}+|\p{Lu}+(?!\p{Ll})")
+
+# Function words that are frequent in one language and not words of the other. Words shared by both
+# ("a", "no", "me", "he", "con", "sin", "son", "once", "red", "pie", "era") are left out on purpose.
+_ES_FUNCTION = frozenset("""
+de la que el en y los se del las un por una su para es al lo como más pero sus le ya o este sí porque
+esta entre cuando muy sobre también hasta hay donde quien desde todo nos durante todos uno les ni
+contra otros ese eso ellos e esto mí antes algunos qué unos yo otro otras otra él tanto esa estos mucho
+quienes nada muchos cual poco ella estar estas algunas algo nosotros mi mis tú te ti tu tus ellas
+nuestro nuestra nuestros nuestras esos esas estoy estás está estamos están sea ser fue fueron
+han ha hemos tiene tienen tengo hace hacer puede pueden dijo según así aquí ahora hoy ayer mañana aunque
+mientras después tras cómo dónde cuándo cuánto cuál quién porqué había habían sido será serán sin
+embargo además ambos ambas cada mismo misma sino luego pues entonces vez veces allí ahí acá dos tres
+gracias hola buenos buenas días noches señor señora nuevo nueva muy bien vamos siempre nunca todavía
+""".split())
+_EN_FUNCTION = frozenset("""
+the of and to in is was for on that with as by at from it be this are have had not or an which but they
+their his her its were been will would can could there we you our your she him them who what when
+where how all more one about into than then also up out so if do does did said says just only over
+after new other some these those such may should must being am i my us i'm it's don't can't we're
+you're they're isn't wasn't didn't won't let's what's there's very much many every any each both
+through while because though although again still never always already yet here now today tomorrow
+yesterday good morning night thank thanks please great
+""".split())
+_MONTHS_EN = frozenset("january february march april may june july august september october november "
+                       "december".split())
+_MONTHS_ES = frozenset("enero febrero marzo abril mayo junio julio agosto septiembre setiembre octubre "
+                       "noviembre diciembre".split())
+_DAYS_EN = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+# "July 4, 2022": English order of month and day; Spanish writes "4 de julio de 2022".
+_EN_DATE = regex.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|"
+                         r"November|December)\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}\b")
+
+# English-looking letter patterns that Spanish spelling does not use, and the reverse.
+_EN_PATTERN = regex.compile(r"th|sh|w|k|ck|ee|oo|ing$|tion$|ould$|ght|ph|y$|ey|ay|ly$")
+_ES_PATTERN = regex.compile(r"ción$|ciones$|mente$|^ll|rr|qu[ei]|ñ|[áéíóú]|^est|dad$|ados?$|idos?$|"
+                            r"ar$|er$|ir$|[aeo]s$")
+
+# A single switch between clauses needs this much evidence on each side (log-odds units).
+_SPLIT_MIN = 4.0
+# Chunk boundaries: before an opening mark, after a closing one.
+_OPENERS = "—–“«(¿¡\""
+_CLOSERS = ".!?;:,”»)"
+
+_LINGUA_CODES = ("es", "en", "pt", "it", "fr", "ca", "de", "nl", "ro", "ru", "uk", "el", "ar", "zh",
+                 "ja", "ko", "he", "tr", "pl")
+
+
+@dataclass(frozen=True)
+class Detection:
+    """The answer for one text: language, calibrated confidence, why (for 'und'/third languages), spans."""
+
+    lang: str
+    confidence: float
+    reason: str | None
+    spans: tuple[LangSpan, ...]
+    # es-vs-en evidence in log-odds (positive: Spanish); used by context and for debugging.
+    score: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"lang": self.lang, "confidence": round(self.confidence, 4),
+                "spans": [s.to_dict() for s in self.spans], "reason": self.reason}
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Back ends, built lazily and once per process (lingua models take ~1 s and a few hundred MB).
+
+_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=8)
+def _langdetect_factory(langs: tuple[str, ...], seed: int):
+    """A private langdetect factory holding only ``langs``: seeded, fast, untouched by other users."""
+    from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+
+    factory = DetectorFactory()
+    profiles = []
+    for code in langs:
+        path = os.path.join(PROFILES_DIRECTORY, code)
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as f:
+                profiles.append(f.read())
+    if len(profiles) < 2:
+        raise ValueError(f"langdetect has profiles for fewer than two of {langs}")
+    factory.load_json_profile(profiles)
+    factory.set_seed(seed)
+    return factory
+
+
+def _langdetect_probs(langs: tuple[str, ...], seed: int, text: str) -> dict[str, float]:
+    from langdetect.lang_detect_exception import LangDetectException
+
+    factory = _langdetect_factory(langs, seed)
+    with _LOCK:  # the factory is shared; a Detector is cheap but not to be shared across threads
+        det = factory.create()
+        det.append(text)
+        try:
+            return {p.lang: p.prob for p in det.get_probabilities()}
+        except LangDetectException:
+            return {}
+
+
+@lru_cache(maxsize=4)
+def _lingua(codes: tuple[str, ...]):
+    try:
+        from lingua import IsoCode639_1, LanguageDetectorBuilder
+    except ImportError:  # optional: langdetect and the lexicon still work
+        return None
+    langs = []
+    for c in codes:
+        try:
+            langs.append(IsoCode639_1.from_str(c))
+        except ValueError:
+            continue
+    return LanguageDetectorBuilder.from_iso_codes_639_1(*langs).build() if len(langs) >= 2 else None
+
+
+def _lingua_probs(codes: tuple[str, ...], text: str) -> dict[str, float]:
+    det = _lingua(codes)
+    if det is None:
+        return {}
+    # lingua's values differ between calls in the last bits; rounding keeps answers reproducible.
+    return {cv.language.iso_code_639_1.name.lower(): round(cv.value, 6)
+            for cv in det.compute_language_confidence_values(text)}
+
+
+@lru_cache(maxsize=1)
+def _english_words() -> frozenset[str]:
+    """Lower-case stems of the hunspell en_US dictionary (Debian hunspell-en-us), or empty if absent."""
+    for path in ("/usr/share/hunspell/en_US.dic", "/usr/share/myspell/dicts/en_US.dic"):
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8", errors="replace") as f:
+                next(f, None)  # first line is the entry count
+                return frozenset(line.split("/", 1)[0].strip().lower() for line in f
+                                 if line[:1].isalpha() and line[:1].islower())
+    return frozenset()
+
+
+def _in_english(w: str) -> bool:
+    words = _english_words()
+    if w in words:
+        return True
+    # Undo the commonest English inflections (the .dic holds stems plus affix flags).
+    for suf, rep in (("s", ""), ("es", ""), ("ies", "y"), ("ed", ""), ("ed", "e"), ("ing", ""),
+                     ("ing", "e"), ("ly", ""), ("er", ""), ("est", ""), ("'s", ""), ("’s", "")):
+        if w.endswith(suf) and len(w) - len(suf) >= 3 and w[: len(w) - len(suf)] + rep in words:
+            return True
+    return False
+
+
+# ---------------------------------------------------------------------------------------------------
+# Lexical evidence (log-odds, positive for Spanish).
+
+def word_evidence(word: str, capitalised_ok: bool = False) -> float:
+    """Spanish-vs-English evidence of one word, in log-odds (positive: Spanish).
+
+    >>> word_evidence("canción") > 2, word_evidence("the") < -2, abs(word_evidence("Venezuela")) < 1
+    (True, True, True)
+    """
+    w = word.lower()
+    if w in _ES_FUNCTION:
+        return 2.5
+    if w in _EN_FUNCTION:
+        return -2.5
+    if w in _MONTHS_ES:
+        return 2.0
+    if w in _MONTHS_EN or w in _DAYS_EN:
+        return -2.0
+    score = 0.0
+    if "ñ" in w:
+        score += 3.0
+    elif regex.search(r"[áéíóú]", w):
+        score += 2.0
+    if "'" in w or "’" in w:
+        score -= 1.5
+    if len(w) >= 3:
+        if _english_words():
+            score += -1.5 if _in_english(w) else 1.0
+        score += 0.5 * len(_ES_PATTERN.findall(w)) - 0.5 * len(_EN_PATTERN.findall(w))
+    # Names carry little language: a capitalised word counts at a fifth unless the caller says it is
+    # sentence-initial (then its capital means nothing).
+    if word[:1].isupper() and not capitalised_ok:
+        score *= 0.2
+    return max(-3.0, min(3.0, score))
+
+
+def _name_factor(words: Sequence["_Word"]) -> float:
+    """Weight of n-gram evidence: capitalised words are mostly names, whose spelling tells little about
+    the language around them, so the evidence counts less the more of the text they make up."""
+    lower = sum(1 for w in words if not w.text[:1].isupper()) / max(1, len(words))
+    return 0.25 + 0.75 * lower
+
+
+@dataclass
+class _Word:
+    start: int
+    end: int
+    text: str
+    weight: float = 1.0  # hashtag parts count less
+
+
+def _words(text: str) -> tuple[list[_Word], list[_Word], str]:
+    """Linguistic words outside protected spans, hashtag sub-words, and the text with spans blanked."""
+    chars = list(text)
+    tags: list[_Word] = []
+    for sp in find_protected(text):
+        if sp.kind == "hashtag":
+            for m in _CAMEL.finditer(sp.text[1:]):
+                tags.append(_Word(sp.start + 1 + m.start(), sp.start + 1 + m.end(), m.group(), 0.5))
+        for i in range(sp.start, sp.end):
+            chars[i] = " "
+    blank = "".join(chars)
+    words = [_Word(m.start(), m.end(), m.group()) for m in _WORD.finditer(blank)]
+    return words, tags, blank
+
+
+def _lexical(words: Sequence[_Word], text: str) -> float:
+    score = 0.0
+    for w in words:
+        # Sentence-initial capitals say nothing about names (but not after a dash or colon: attributions
+        # and headings put names there). Look back to the previous letter in the whole text.
+        i = w.start - 1
+        while i >= 0 and not text[i].isalpha():
+            i -= 1
+        between = text[i + 1:w.start].strip()
+        initial = i < 0 or (between[-1:] in tuple(".!?¿¡“\"") if between else False)
+        score += w.weight * word_evidence(w.text, capitalised_ok=initial)
+    return score
+
+
+# ---------------------------------------------------------------------------------------------------
+
+class LanguageDetector:
+    """Deterministic es/en(/other) detector; one instance per process is enough (back ends are shared)."""
+
+    def __init__(self, config: LangIdConfig | None = None):
+        self.config = config or LangIdConfig()
+        self.languages = tuple(dict.fromkeys(self.config.languages))
+        others = tuple(c for c in self.config.other_languages if c not in self.languages)
+        self._all = self.languages + others
+        self._lingua_codes = tuple(dict.fromkeys(self._all + _LINGUA_CODES))
+
+    # -- public --------------------------------------------------------------------------------------
+
+    def detect(self, text: str) -> Detection:
+        """Detect the language(s) of one text without context.
+
+        >>> d = LanguageDetector().detect("Nos reunimos con el canciller en Moscú. pic.twitter.com/x1")
+        >>> d.lang, d.spans[0].lang
+        ('es', 'es')
+        >>> LanguageDetector().detect("🇻🇪 @Fariacrt 4/7/2022").reason
+        'no_linguistic_content'
+        """
+        return self._detect(text, context=0.0)
+
+    def detect_document(self, texts: Sequence[str]) -> list[Detection]:
+        """Detect each segment of one document; weak segments lean on neighbours and the dominant language.
+
+        Context is capped at ``context_weight`` log-odds, so it decides only where a segment's own evidence
+        is weaker than that.
+        """
+        first = [self._detect(t, context=0.0) for t in texts]
+        if not self.config.use_context or len(self.languages) != 2:
+            return first
+        cap = self.config.context_weight
+        clip = lambda x: max(-cap, min(cap, x))  # noqa: E731
+        informative = [d.score if d.lang in self.languages else 0.0 for d in first]
+        total = sum(clip(s) for s in informative)
+        out = []
+        for i, (t, d) in enumerate(zip(texts, first)):
+            if d.reason == "no_linguistic_content" or (d.lang not in self.languages and d.lang != UND):
+                out.append(d)
+                continue
+            if abs(d.score) >= cap and d.lang != UND:
+                out.append(d)
+                continue
+            near = sum(clip(informative[j]) for j in (i - 1, i + 1) if 0 <= j < len(first))
+            doc = total - clip(informative[i])
+            ctx = clip(0.5 * near + 0.5 * math.copysign(min(abs(doc), cap), doc))
+            out.append(self._detect(t, context=ctx))
+        return out
+
+    # -- internals -----------------------------------------------------------------------------------
+
+    def _pair_llr(self, text: str) -> float:
+        """Seeded langdetect + lingua, es vs en, as log-odds (positive: the first configured language)."""
+        a, b = self.languages[0], self.languages[1]
+        probs = _langdetect_probs(self.languages, self.config.seed, text)
+        pa, pb = probs.get(a, 0.0), probs.get(b, 0.0)
+        llr = 0.0
+        if pa or pb:
+            # langdetect's sampling returns near-certain odds even for one word, where it is close to a
+            # coin toss; its weight grows with the letters it has seen (full from about 30).
+            letters = sum(1 for c in text if c.isalpha())
+            w = self.config.langdetect_weight * min(1.0, letters / 30.0) ** 2
+            llr += w * math.log((pa + 1e-3) / (pb + 1e-3))
+        if self.config.use_lingua:
+            lp = _lingua_probs(self._lingua_codes, text)
+            la, lb = lp.get(a, 0.0), lp.get(b, 0.0)
+            if la or lb:
+                llr += self.config.lingua_weight * math.log((la + 1e-3) / (lb + 1e-3))
+        return llr
+
+    def _third_language(self, clean: str, nwords: int) -> tuple[str, float] | None:
+        """A language outside the expected ones, when the n-gram detectors agree on it."""
+        if nwords < self.config.other_min_words:
+            return None
+        lp = _lingua_probs(self._lingua_codes, clean) if self.config.use_lingua else {}
+        top = max(lp, key=lp.get) if lp else None
+        if top is not None and top in self.languages:
+            return None
+        probs = _langdetect_probs(self._all, self.config.seed, clean)
+        ld_top = max(probs, key=probs.get) if probs else None
+        if top is None:  # lingua unavailable: langdetect alone, and only when it is sure
+            if ld_top and ld_top not in self.languages and probs[ld_top] >= 0.99:
+                return ld_top, 0.8
+            return None
+        if ld_top == top or lp[top] >= 0.9:
+            return top, min(0.99, 0.5 * lp[top] + 0.5 * probs.get(top, 0.0))
+        return None
+
+    def _detect(self, text: str, context: float) -> Detection:
+        words, tags, blank = _words(text)
+        if not words and not tags:
+            return Detection(UND, 1.0, "no_linguistic_content", ())
+        body = [w for w in words]
+        clean = " ".join(w.text for w in body) if body else " ".join(w.text for w in tags)
+        if body and sum(len(w.text) for w in body) >= 2:
+            if not regex.search(r"\p{Latin}", clean):
+                third = self._third_language(clean, max(len(body), self.config.other_min_words))
+                if third:
+                    return Detection(third[0], third[1], "other_language", self._whole(text, third[0]))
+                return Detection(UND, 0.5, "unknown_script", ())
+            third = self._third_language(clean, len(body))
+            if third:
+                return Detection(third[0], third[1], "other_language", self._whole(text, third[0]))
+        if len(self.languages) == 1:
+            lang = self.languages[0]
+            return Detection(lang, 1.0, None, self._whole(text, lang))
+        a, b = self.languages[0], self.languages[1]
+
+        score = self._score(text, body, tags, clean) + context
+        spans = self._split(text, body, score)
+        if len(spans) > 1:
+            lang = max((a, b), key=lambda l: sum(s.end - s.start for s in spans if s.lang == l))
+            conf = self._calibrate(abs(score))
+            return Detection(lang, conf, None, spans, score)
+        p = _sigmoid(score * self.config.temperature)
+        lang, conf = (a, p) if score > 0 else (b, 1.0 - p)
+        # With context the combined evidence decides (context is capped, so it cannot outvote a strong
+        # segment); the confidence still says how sure the answer is.
+        if score == 0.0 or (conf < self.config.min_confidence and not context):
+            return Detection(UND, 1.0 - conf if score else 0.5, "weak_evidence", (), score)
+        return Detection(lang, conf, None, self._whole(text, lang), score)
+
+    def _calibrate(self, llr: float) -> float:
+        return _sigmoid(llr * self.config.temperature)
+
+    def _score(self, text: str, body: Sequence[_Word], tags: Sequence[_Word], clean: str) -> float:
+        sign = 1.0 if self.languages[0] == "es" else -1.0  # lexical evidence is written es-positive
+        lex = _lexical(body, text) + sum(t.weight * word_evidence(t.text, True) for t in tags)
+        lex -= 4.0 * len(_EN_DATE.findall(text))
+        score = sign * lex if set(self.languages) == {"es", "en"} else 0.0
+        if body:
+            # Capitalised words are mostly names, whose spelling tells little about the language of the
+            # text around them; n-gram evidence counts less the more of the text they make up.
+            score += _name_factor(body) * self._pair_llr(clean)
+        return score
+
+    def _whole(self, text: str, lang: str) -> tuple[LangSpan, ...]:
+        start = len(text) - len(text.lstrip())
+        end = len(text.rstrip())
+        return (LangSpan(start, end, lang),) if end > start else ()
+
+    def _chunks(self, text: str, body: Sequence[_Word]) -> list[tuple[int, list[_Word]]]:
+        """Split at clause marks: each chunk is (start offset, its words)."""
+        cuts = [0]
+        for i, ch in enumerate(text):
+            if ch in _OPENERS and i > 0:
+                cuts.append(i)
+            elif ch in _CLOSERS:
+                # Skip decimal points and marks glued inside a word ("e.g", "3.5").
+                nxt = text[i + 1:i + 2]
+                if ch in ".," and nxt and not nxt.isspace() and nxt not in _OPENERS:
+                    continue
+                cuts.append(i + 1)
+        cuts = sorted(set(cuts))
+        chunks: list[tuple[int, list[_Word]]] = []
+        wi = 0
+        for k, c in enumerate(cuts):
+            end = cuts[k + 1] if k + 1 < len(cuts) else len(text) + 1
+            ws = []
+            while wi < len(body) and body[wi].start < end:
+                ws.append(body[wi])
+                wi += 1
+            if ws:
+                chunks.append((c, ws))
+        return chunks
+
+    def _split(self, text: str, body: Sequence[_Word], total: float) -> tuple[LangSpan, ...]:
+        """Language runs at clause boundaries, when each side has strong evidence of its own."""
+        a, b = self.languages[0], self.languages[1]
+        whole = self._whole(text, a if total > 0 else b)
+        if len(body) < 4 or set(self.languages) != {"es", "en"}:
+            return whole
+        chunks = self._chunks(text, body)
+        if len(chunks) < 2:
+            return whole
+        sign = 1.0 if a == "es" else -1.0
+        scored = []
+        for start, ws in chunks:
+            s = sign * (_lexical(ws, text) - 4.0 * len(_EN_DATE.findall(text[start:ws[-1].end + 12])))
+            if len(ws) >= 2 and self.config.use_lingua:
+                lp = _lingua_probs(self._lingua_codes, " ".join(w.text for w in ws))
+                la, lb = lp.get(a, 0.0), lp.get(b, 0.0)
+                if la or lb:
+                    s += (_name_factor(ws) * self.config.lingua_weight
+                          * math.log((la + 1e-3) / (lb + 1e-3)))
+            scored.append([start, ws, s])
+        # Label strong chunks by their sign; weak ones join the run before them (or after, at the start).
+        labels: list[str | None] = [None if abs(s) < 2.0 else (a if s > 0 else b) for _, _, s in scored]
+        # A weak chunk opened by a dash, quote or bracket introduces what follows (an attribution, a
+        # quotation); other weak chunks continue what came before.
+        for i in range(len(labels) - 1, -1, -1):
+            if labels[i] is None and text[scored[i][0]] in _OPENERS and i + 1 < len(labels):
+                labels[i] = labels[i + 1]
+        for i in range(len(labels)):
+            if labels[i] is None and i > 0:
+                labels[i] = labels[i - 1]
+        for i in range(len(labels) - 1, -1, -1):
+            if labels[i] is None:
+                labels[i] = labels[i + 1] if i + 1 < len(labels) and labels[i + 1] else (
+                    a if total > 0 else b)
+        runs: list[list[Any]] = []  # [lang, start, evidence]
+        for (start, ws, s), lab in zip(scored, labels):
+            if runs and runs[-1][0] == lab:
+                runs[-1][2] += s
+            else:
+                runs.append([lab, start, s])
+        # Merge runs whose own evidence is too weak to stand alone into the run before (or after).
+        changed = True
+        while changed and len(runs) > 1:
+            changed = False
+            for i, r in enumerate(runs):
+                ok = (r[2] >= _SPLIT_MIN) if r[0] == a else (r[2] <= -_SPLIT_MIN)
+                if not ok:
+                    j = i - 1 if i > 0 else i + 1
+                    runs[j][2] += r[2]
+                    if j > i:  # absorbed by the run after it, which now starts where it started
+                        runs[j][1] = r[1]
+                    del runs[i]
+                    # Neighbours of the same language now touch: join them.
+                    k = 0
+                    while k + 1 < len(runs):
+                        if runs[k][0] == runs[k + 1][0]:
+                            runs[k][2] += runs[k + 1][2]
+                            del runs[k + 1]
+                        else:
+                            k += 1
+                    changed = True
+                    break
+        if len(runs) < 2:
+            return whole
+        lo, hi = whole[0].start, whole[0].end
+        spans = []
+        for i, (lang, start, _) in enumerate(runs):
+            s = max(lo, start) if i else lo
+            e = runs[i + 1][1] if i + 1 < len(runs) else hi
+            # Leading blanks belong to the gap, not the span.
+            while s < e and text[s].isspace():
+                s += 1
+            spans.append(LangSpan(s, e, lang))
+        return tuple(spans)
+
+
+_DEFAULT: LanguageDetector | None = None
+
+
+def detect(text: str) -> Detection:
+    """Module-level convenience with the default configuration."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = LanguageDetector()
+    return _DEFAULT.detect(text)
+

@@ -1,0 +1,211 @@
+"""Tests for pipeline.langid: labelled cases, every seed segment, determinism across processes,
+protected-only text, third languages, context, spans and the ``pipeline detect`` command."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.config import LangIdConfig
+from pipeline.langid import Detection, LanguageDetector
+
+DATA = Path(__file__).resolve().parent / "data"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# Seed articles split into lines and sentence-like parts (not the pipeline's segmentation: a deliberately
+# simple splitter so that every tweet body, attribution and hashtag line is a part of its own).
+_SEED_SPLIT = regex.compile(r"(?<=[.!?”\"])\s+(?=[A-Z“\"#¿¡—])|\s+(?=— )|(?<=pic\.twitter\.com/\w+)\s+"
+                            r"|(?<=^#\w+ \|)\s+")
+
+
+def seed_segments() -> list[tuple[str, str]]:
+    """(seed name, text) for every non-empty line and, where a line splits, each of its parts."""
+    out = []
+    for f in sorted((ROOT / "seeds").glob("*.txt")):
+        for line in f.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if line:
+                out.append((f.stem, line))
+                parts = _SEED_SPLIT.split(line)
+                if len(parts) > 1:
+                    out.extend((f.stem, p) for p in parts if p.strip())
+    return out
+
+
+def _load(name: str) -> list[dict]:
+    with open(DATA / name, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+CASES = _load("langid_cases.jsonl")
+SEEDS = {r["input"]: r for r in _load("langid_seeds.jsonl")}
+# Known misses of the current detector: words that are also English dictionary words ("comer", "playa",
+# "leer"), n-grams that fit both languages, a pair of cognates, a weak English lead-in ("Protesters
+# chanted") that joins the Spanish quotation after it; strict, so a fix is noticed.
+KNOWN_FAILURES = {"word-es-comer", "word-es-leer", "word-es-bilaterales", "word-es-playa", "word-en-read",
+                  "pair-es-gas natural", "mixed-8"}
+
+
+@pytest.fixture(scope="module")
+def det() -> LanguageDetector:
+    return LanguageDetector()
+
+
+def _tokens_by_lang(text: str, spans) -> dict[int, str]:
+    out = {}
+    for m in regex.finditer(r"\p{L}+", text):
+        for s in spans:
+            st_, en, lang = (s.start, s.end, s.lang) if hasattr(s, "start") else s
+            if st_ <= m.start() < en:
+                out[m.start()] = lang
+    return out
+
+
+@pytest.mark.parametrize("case", [
+    pytest.param(c, id=c["label"], marks=[pytest.mark.xfail(strict=True)] if c["label"] in KNOWN_FAILURES
+                 else []) for c in CASES])
+def test_labelled_case(det, case):
+    d = det.detect(case["input"])
+    assert d.lang == case["expected"]["lang"], d
+    if case["bucket"] == "mixed":
+        gold = _tokens_by_lang(case["input"], case["expected"]["spans"])
+        pred = _tokens_by_lang(case["input"], d.spans)
+        right = sum(pred.get(k) == v for k, v in gold.items())
+        assert right / len(gold) >= 0.9, (d.spans, case["expected"]["spans"])
+
+
+def test_every_seed_segment_is_labelled_and_right(det):
+    wrong = []
+    for name, text in seed_segments():
+        assert text in SEEDS, f"{name}: no hand label for {text[:60]!r}"
+        exp = SEEDS[text]["expected"]
+        ok_langs = exp["lang"] if isinstance(exp["lang"], list) else [exp["lang"]]
+        d = det.detect(text)
+        if d.lang not in ok_langs:
+            wrong.append((text[:60], d.lang, ok_langs))
+        if "span_langs" in exp and [s.lang for s in d.spans] != exp["span_langs"]:
+            wrong.append((text[:60], [s.lang for s in d.spans], exp["span_langs"]))
+    assert not wrong
+
+
+def test_tweet_attribution_becomes_its_own_english_span(det):
+    text = ("Nos reunimos con el canciller para seguir afianzando los acuerdos. "
+            "pic.twitter.com/OQeZWtNQnl — Carlos Faria (@Fariacrt) July 4, 2022")
+    d = det.detect(text)
+    assert d.lang == "es"
+    assert [s.lang for s in d.spans] == ["es", "en"]
+    assert text[d.spans[1].start:].startswith("— Carlos Faria")
+    assert d.spans[0].start == 0 and d.spans[-1].end == len(text)
+
+
+@pytest.mark.parametrize("text", ["pic.twitter.com/OQeZWtNQnl", "@Fariacrt @CancilleriaVE", "🇻🇪🤝🏾🇷🇺",
+                                  "12.5 % 300,000", "", "   ", "— (@x) 4/7/2022"])
+def test_no_linguistic_content_is_und(det, text):
+    d = det.detect(text)
+    assert (d.lang, d.reason, d.spans) == ("und", "no_linguistic_content", ())
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("pt", "Os cancilleres da Venezuela e da Rússia assinaram hoje um acordo, segundo o jornal."),
+    ("it", "Secondo il quotidiano, i ministri hanno firmato un accordo sul petrolio a Mosca."),
+    ("ca", "Els ministres van signar ahir un acord de cooperació energètica a Moscou."),
+    ("fr", "Selon le journal, les ministres ont signé un accord pétrolier à Moscou."),
+])
+def test_third_language_is_never_forced_into_es_or_en(det, lang, text):
+    d = det.detect(text)
+    assert d.lang == lang and d.reason == "other_language"
+
+
+def test_short_text_is_not_called_a_third_language(det):
+    # "obrigado" alone is Portuguese, but one word is too little to claim a third language.
+    assert det.detect("la casa").lang == "es"
+
+
+def test_context_decides_weak_segments_only():
+    # A stricter threshold than the default, so that a bare name is 'und' on its own.
+    det = LanguageDetector(LangIdConfig(min_confidence=0.9))
+    doc = ["The ministers met in Caracas yesterday to talk about oil.",
+           "Venezuela",
+           "The meeting lasted two hours and ended with a joint statement.",
+           "Los ministros firmaron un acuerdo de cooperación."]
+    alone = [det.detect(t) for t in doc]
+    ctx = det.detect_document(doc)
+    assert alone[1].lang == "und" and alone[1].reason == "weak_evidence"
+    assert ctx[1].lang == "en"
+    # Strong evidence is not overridden by an English-dominant document.
+    assert ctx[3] == alone[3] and ctx[3].lang == "es"
+    assert [d.lang for d in ctx] == ["en", "en", "en", "es"]
+
+
+def test_context_off_by_config():
+    det = LanguageDetector(LangIdConfig(use_context=False, min_confidence=0.9))
+    assert det.detect_document(["The ministers met in Caracas.", "Venezuela"])[1].lang == "und"
+
+
+def test_langdetect_alone_still_works_without_lingua():
+    det = LanguageDetector(LangIdConfig(use_lingua=False))
+    assert det.detect("Los ministros se reunieron ayer en Caracas para hablar del petróleo.").lang == "es"
+    assert det.detect("The ministers met in Caracas yesterday to talk about oil.").lang == "en"
+
+
+def test_to_dict_shape(det):
+    d = det.detect("Hola a todos")
+    assert set(d.to_dict()) == {"lang", "confidence", "spans", "reason"}
+    assert d.to_dict()["spans"] == [{"start": 0, "end": 12, "lang": "es"}]
+    assert dataclasses.is_dataclass(d) and isinstance(d, Detection)
+
+
+_ALPHABET = st.sampled_from(list("abcdeñáéíóú ,.!?¿¡—“”'@#:/0123456789") + ["🇻🇪", "😂", "pic.twitter.com/x"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_ALPHABET, max_size=40).map("".join))
+def test_detection_laws(text):
+    det = LanguageDetector()
+    d = det.detect(text)
+    assert 0.0 <= d.confidence <= 1.0
+    assert d == det.detect(text)  # same input, same answer
+    assert (d.lang == "und") == (not d.spans)
+    prev = 0
+    for s in d.spans:
+        assert prev <= s.start < s.end <= len(text)
+        prev = s.end
+    if d.lang == "und":
+        assert d.reason
+
+
+_DETERMINISM_INPUT = "\n".join(["si", "red", "final", "mi amor", "Hola", "me gusta", "the end", "gas natural",
+                                "Venezuela", "oye", "bueno bye", "ok vale", "casa", "dog"]) + "\n"
+
+
+def _run_cli(extra_env: dict[str, str], *args: str) -> str:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), **extra_env)
+    return subprocess.run([sys.executable, "-m", "pipeline", "detect", *args], input=_DETERMINISM_INPUT,
+                          capture_output=True, text=True, env=env, check=True, cwd=ROOT).stdout
+
+
+def test_deterministic_across_processes():
+    a = _run_cli({"PYTHONHASHSEED": "1"})
+    b = _run_cli({"PYTHONHASHSEED": "2"})
+    assert a == b
+    assert len(a.splitlines()) == _DETERMINISM_INPUT.count("\n")
+
+
+def test_cli_one_line_out_per_line_in():
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    text = "Hola amigos, ¿cómo están?\n\n🇻🇪 @x\nLarge oil reserves\n"
+    out = subprocess.run([sys.executable, "-m", "pipeline", "detect", "--context"], input=text,
+                         capture_output=True, text=True, env=env, check=True, cwd=ROOT).stdout
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["lang"] for r in rows] == ["es", "und", "und", "en"]
+    assert rows[1]["reason"] == "no_linguistic_content"
+    assert set(rows[0]) == {"lang", "confidence", "spans", "reason"}

@@ -1,0 +1,211 @@
+"""Tests of the English repair rules: data-driven cases, clean text left alone, laws (idempotence, replay,
+protected spans), configuration, the CLI and degradation without the hunspell dictionary."""
+from __future__ import annotations
+
+import io
+import json
+import logging
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline.config import RepairConfig, load_config
+from pipeline.protect import find_protected
+from pipeline.repairs import (FLAGGED, REGISTRY, DocumentContext, Repairer, looks_like_heading,
+                              matches_expected, replay)
+
+DATA = Path(__file__).parent / "data" / "repairs"
+SEEDS = Path(__file__).parent.parent / "seeds"
+
+
+def _jsonl(name):
+    return [json.loads(l) for l in (DATA / name).open(encoding="utf-8") if l.strip()]
+
+
+ARTEFACTS = _jsonl("artefacts.jsonl")
+# Written after the rules, measured once before any tuning on it (45/46), then kept as further cases.
+HOLDOUT = _jsonl("holdout.jsonl")
+CLEAN = [l.rstrip("\n") for l in (DATA / "clean_en.txt").open(encoding="utf-8") if l.strip()]
+# Known failures: ambiguous without syntax (a relative clause after a glued pronoun; "is is" is also
+# legitimate English, "what it is is ..."). strict: a fix is noticed.
+KNOWN_FAILURES = {"glued_words-07", "repeated_words-14"}
+
+
+@pytest.fixture(scope="module")
+def repairer():
+    return Repairer()
+
+
+def test_data_sizes_and_classes():
+    assert len(ARTEFACTS) >= 150 and len(CLEAN) >= 200
+    classes = {c["class"] for c in ARTEFACTS}
+    assert {"glued_words", "title_case", "verb_first", "doubled_subject", "heading", "repeated_words",
+            "spacing", "unbalanced", "tokenizer_marks", "unknown_markers", "untranslated",
+            "sentence_case", "mojibake"} <= classes
+
+
+@pytest.mark.parametrize("case", [
+    pytest.param(c, id=c["label"], marks=[pytest.mark.xfail(strict=True)] if c["label"] in KNOWN_FAILURES else [])
+    for c in ARTEFACTS + HOLDOUT])
+def test_artefact_case(repairer, case):
+    res = repairer.repair(case["input"])
+    assert matches_expected(res, case["expected"]), (res.text, res.flagged)
+    if case["class"] == "heading":
+        assert looks_like_heading(case["input"])
+
+
+def test_clean_sentences_unchanged(repairer):
+    edited = [(s, repairer.repair(s).text) for s in CLEAN if repairer.repair(s).text != s]
+    assert edited == []
+
+
+@pytest.mark.parametrize("case", _jsonl("seed_004.jsonl"), ids=lambda c: c["label"])
+def test_seed_004_artefacts(case):
+    lines = (SEEDS / "004_d978a184de527eee.txt").read_text(encoding="utf-8").splitlines()
+    res = Repairer().repair(case["input"], DocumentContext.from_texts(lines))
+    assert matches_expected(res, case["expected"]), res.text
+
+
+@pytest.mark.parametrize("name", ["000_750c02cc8be14c39.txt", "003_158391a6dab5c5a3.txt"])
+def test_clean_articles_unchanged(name):
+    lines = [l for l in (SEEDS / name).read_text(encoding="utf-8").splitlines() if l.strip()]
+    ctx = DocumentContext.from_texts(lines)
+    r = Repairer()
+    assert [l for l in lines if r.repair(l, ctx).text != l] == []
+
+
+def test_steps_record_rules_and_replay(repairer):
+    res = repairer.repair("And it was RussiaIt is one of the the few countries .")
+    assert res.text == "Russia is one of the few countries."
+    assert {"undouble_subject", "collapse_repeats", "fix_spacing"} <= set(res.rules_fired)
+    assert replay(res.before, res.steps) == res.text
+    assert json.loads(json.dumps(res.to_dict()))["text"] == res.text
+
+
+def test_rules_have_descriptions_and_doctests():
+    for rule in REGISTRY.values():
+        assert rule.description and rule.func.__doc__ and ">>>" in rule.func.__doc__, rule.name
+
+
+# --------------------------------------------------------------------------- laws (hypothesis)
+
+_PIECES = sorted({w for s in CLEAN[:60] + [c["input"] for c in ARTEFACTS[::3]] for w in s.split()}) + [
+    " ", "  ", ",", " ,", ".", "▁", "⟦1⟧", "*", "the", "The", "And", "It", "RussiaIt", "CaracasAfter",
+    "#Moscú", "@Fariacrt", "2019", "3.5%", "🇻🇪", "https://x.co/a", "(", ")", "“", "”", "«", "»", "<unk>",
+    "FarÃ­a", "Oil", "Very", "he said", "Possess", "in in"]
+texts = st.lists(st.sampled_from(_PIECES), min_size=1, max_size=14).map(" ".join)
+PROP = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROP
+@given(texts)
+def test_idempotent(text):
+    r = Repairer()
+    once = r.repair(text).text
+    assert r.repair(once).text == once
+
+
+@PROP
+@given(texts)
+def test_replay_reproduces_output(text):
+    res = Repairer().repair(text)
+    assert replay(res.before, res.steps) == res.text
+
+
+@PROP
+@given(texts)
+def test_protected_spans_survive(text):
+    res = Repairer().repair(text)
+    for span in find_protected(text):
+        if "⟦" + span.text + "⟧" in text:
+            continue  # digits of a leftover placeholder mark are not content
+        assert span.text in res.text
+    # and no single edit ever overlaps a protected span of the text it was applied to
+    current = res.before
+    for step in res.steps:
+        spans = find_protected(current)
+        for e in step["edits"]:
+            assert not any(e["start"] < s.end and s.start < e["end"] and "⟦" not in e["old"] for s in spans)
+        current = replay(current, [step])
+
+
+# --------------------------------------------------------------------------- configuration
+
+def test_rule_selection_and_order():
+    r = Repairer(RepairConfig(rules=("fix_spacing",)))
+    assert r.repair("The the deal .").text == "The the deal."
+    with pytest.raises(ValueError):
+        Repairer(RepairConfig(rules=("no_such_rule",)))
+
+
+def test_review_below_flags_instead_of_applying():
+    text = "The talks ended.The ministers left."  # space_after_sentence_end has confidence 0.85
+    res = Repairer(RepairConfig(review_below=0.9)).repair(text)
+    assert res.text == text and res.flagged[0]["rule"] == "space_after_sentence_end"
+    assert "review_below" in res.flagged[0]["reason"]
+
+
+def test_structural_review_threshold():
+    text = "Said Venezuelan President Nicolas Maduro during the visit that ties were strong."
+    assert Repairer().repair(text).text == text  # capitalised verb alone: weak evidence, flagged
+    assert any(f["rule"] == "reorder_verb_first" for f in Repairer().repair(text).flagged)
+    relaxed = Repairer(RepairConfig(structural_review=False)).repair(text).text
+    assert relaxed.startswith("Venezuelan President Nicolas Maduro said during")
+
+
+def test_config_file_has_repair_section():
+    cfg = load_config()
+    assert cfg.repairs.structural_review and cfg.repairs.dictionary.endswith(".dic")
+
+
+# --------------------------------------------------------------------------- evidence
+
+def test_document_context_decides_single_capitals():
+    text = "They talked about the sector Tourism and its future."
+    alone = Repairer().repair(text)
+    assert alone.text == text and alone.flagged  # no evidence: review only
+    ctx = DocumentContext.from_texts([text, "Revenue from tourism grew."])
+    assert Repairer().repair(text, ctx).text == "They talked about the sector tourism and its future."
+
+
+def test_acronym_defined_names_are_kept():
+    ctx = DocumentContext.from_texts(["the Gas Exporting Countries Forum (GECF) met"])
+    assert ctx.acronyms == {"GECF": "Gas Exporting Countries Forum"}
+    text = "Talks within the Gas Exporting Countries Forum continued."
+    assert Repairer().repair(text, ctx).text == text
+
+
+def test_missing_dictionary_degrades(caplog):
+    from pipeline.lexicon import load_lexicon
+    load_lexicon.cache_clear()
+    with caplog.at_level(logging.WARNING):
+        r = Repairer(RepairConfig(dictionary="/nonexistent/en_US.dic"))
+    assert "not found" in caplog.text
+    assert r.repair("in CaracasAfter the meeting the the talks ended").text == \
+        "In Caracas after the meeting the talks ended"
+    assert r.repair("Caracas And Moscow signed").text == "Caracas and Moscow signed"
+    load_lexicon.cache_clear()
+
+
+# --------------------------------------------------------------------------- CLI
+
+def test_cli_line_in_line_out(monkeypatch, capsys):
+    from pipeline.cli import main
+    monkeypatch.setattr("sys.stdin", io.StringIO("The the talks ended .\n\nCaracas And Moscow agreed.\n"))
+    assert main(["repair"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["The talks ended.", "", "Caracas and Moscow agreed."]
+
+
+def test_cli_explain(monkeypatch, capsys):
+    from pipeline.cli import main
+    monkeypatch.setattr("sys.stdin", io.StringIO("And the minister left.\n"))
+    assert main(["repair", "--explain"]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    assert rec["before"] == rec["text"] == "And the minister left."
+    assert rec["flagged"][0]["rule"] == "drop_initial_and" and rec["steps"] == []
+
+
+def test_flagged_constant():
+    assert FLAGGED == "FLAGGED"
