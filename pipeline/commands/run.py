@@ -156,7 +156,11 @@ def run(args: argparse.Namespace) -> int:
     config_path = effective_config(args.config, args.engine, output)
     cfg = get_config(config_path)
     try:
-        engines = runtime.engine_identity(cfg, str(output))
+        # Opening the translation cache switches a new SQLite file to WAL, which fails with "database is
+        # locked" when two hosts/runs start at once; one at a time here, and later opens find it in WAL.
+        with open(output / ".engine-init.lock", "a+") as init_lock:
+            fcntl.flock(init_lock, fcntl.LOCK_EX)
+            engines = runtime.engine_identity(cfg, str(output))
     except Exception as exc:  # EngineUnavailable and friends: say how to get an engine, start nothing
         print(f"pipeline: no translation engine: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -181,7 +185,13 @@ def run(args: argparse.Namespace) -> int:
             kwargs = {"local_scheduler": True}
         result = luigi.build([task], workers=args.workers, detailed_summary=True, log_level="WARNING", **kwargs)
     elapsed = time.monotonic() - started
-    if not result.scheduling_succeeded or result.status.name not in ("SUCCESS", "SUCCESS_WITH_RETRY"):
+    ok = result.scheduling_succeeded and result.status.name in ("SUCCESS", "SUCCESS_WITH_RETRY")
+    if args.scheduler_url and not ok and result.status.name == "NOT_RUN":
+        # with a central scheduler, tasks another host ran count as "not run" here; what matters is
+        # whether the corpus this run asked for is now published
+        luigi.task_register.Register.clear_instance_cache()
+        ok = BuildCorpus(input_dir=str(args.input), output_dir=str(output), config_path=config_path).complete()
+    if not ok:
         print(result.summary_text, file=sys.stderr)
         for task_id, error in _FAILURES.items():
             print(f"pipeline: {task_id} failed: {error}", file=sys.stderr)
