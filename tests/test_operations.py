@@ -35,11 +35,12 @@ def write_config(folder: Path, **sections) -> str:
     return str(path)
 
 
-def build(inputs: Path, output: Path, config: str) -> luigi.execution_summary.LuigiRunResult:
+def build(inputs: Path, output: Path, config: str, batch_size: int = 0) -> luigi.execution_summary.LuigiRunResult:
     # Luigi reuses task instances with equal parameters within a process, and tasks cache their
     # fingerprint: a new build after changing inputs needs fresh instances, as a new `pipeline run` has
     luigi.task_register.Register.clear_instance_cache()
-    result = luigi.build([BuildCorpus(input_dir=str(inputs), output_dir=str(output), config_path=config)],
+    result = luigi.build([BuildCorpus(input_dir=str(inputs), output_dir=str(output), config_path=config,
+                                      batch_size=batch_size)],
                          local_scheduler=True, detailed_summary=True, log_level="WARNING")
     assert result.status.name == "SUCCESS", result.summary_text
     return result
@@ -198,3 +199,16 @@ def test_reader_polling_during_publishes_never_sees_a_partial_corpus(built):
         thread.join()
     assert len(seen) > 3 and problems == []
     assert len(list((output / "corpus-versions").iterdir())) == 4
+
+
+def test_batched_tasks_give_the_same_files_and_switching_reruns_nothing(built, tmp_path):
+    inputs, output, config = built
+    batched = tmp_path / "batched"
+    result = build(inputs, batched, config, batch_size=2)
+    assert ran_successfully(result)["ProcessDocuments"] == 2  # 3 documents in batches of 2
+    assert corpus_bytes(batched) == corpus_bytes(output)
+    assert sorted(operations.stage_file_states(str(batched))) == sorted(operations.stage_file_states(str(output)))
+    states = operations.stage_file_states(str(output))
+    result = build(inputs, output, config, batch_size=2)  # per-document outputs already there
+    assert "ProcessDocuments" not in ran_successfully(result)
+    assert operations.stage_file_states(str(output)) == states
