@@ -7,7 +7,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from pipeline import stages
 from pipeline.config import Config
@@ -42,6 +42,15 @@ def _engine_label(seg: Segment) -> str:
     return "; ".join(f"{d}:{i.get('engine')} {i.get('version')}" for d, i in sorted((seg.translation or {}).items()))
 
 
+def _published_translation(info: dict[str, Any]) -> dict[str, Any]:
+    """Engine, version and notes; cache hits are left out so a corpus does not depend on what an earlier,
+    perhaps killed, run left in the translation cache (reruns must be byte-identical)."""
+    out = {k: v for k, v in info.items() if k in ("engine", "version")}
+    if "notes" in info:
+        out["notes"] = [n for n in info["notes"] if n.get("type") != "cache_hit"]
+    return out
+
+
 def segment_pair(doc: DocumentResult, seg: Segment, ing: Ingested) -> dict[str, Any]:
     a, b, exact = ing.raw_byte_range(seg.start, seg.end)
     return {
@@ -56,8 +65,7 @@ def segment_pair(doc: DocumentResult, seg: Segment, ing: Ingested) -> dict[str, 
         "lang_confidence": seg.confidence,
         "lang_spans": [sp.to_dict() for sp in seg.spans],
         "engine": _engine_label(seg),
-        "translation": {d: {k: v for k, v in info.items() if k in ("engine", "version", "notes")}
-                        for d, info in (seg.translation or {}).items()},
+        "translation": {d: _published_translation(info) for d, info in (seg.translation or {}).items()},
         "repairs": [{"target": r["target"], "rules": [s["rule"] for s in r["steps"]], "before": r["before"],
                      "steps": r["steps"]} for r in seg.repairs],
         "flagged": seg.flagged,
@@ -67,7 +75,7 @@ def segment_pair(doc: DocumentResult, seg: Segment, ing: Ingested) -> dict[str, 
     }
 
 
-def write_corpus(folder: Path, docs: list[DocumentResult], cfg: Config, version: str) -> dict[str, Any]:
+def write_corpus(folder: Path, docs: Iterable[DocumentResult], cfg: Config, version: str) -> dict[str, Any]:
     """Write a complete corpus version into ``folder`` (which should be a fresh temporary folder)."""
     folder.mkdir(parents=True, exist_ok=True)
     candidates: list[dict[str, Any]] = []

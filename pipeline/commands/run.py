@@ -22,6 +22,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Process new or changed articles and publish a new corpus version. "
                                    "Exit status: 0 ok, 1 a task failed, 2 usage/config/engine error, "
                                    "3 done but at least one input document was rejected.")
+    add_run_options(p)
+    p.set_defaults(func=run)
+
+
+def add_run_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by ``run`` and ``rerun``."""
     p.add_argument("--input", default="seeds", help="folder of articles (default: seeds/)")
     p.add_argument("--output", default="outputs", help="output root (default: outputs/)")
     p.add_argument("--workers", type=int, default=1, help="Luigi worker processes (default: 1)")
@@ -30,7 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scheduler-url", default=None,
                    help="central luigid URL, e.g. http://host:8082 (default: local scheduler + a lock)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.set_defaults(func=run)
+    p.add_argument("--batch-size", type=int, default=0,
+                   help="documents per Luigi task (default 0: one task per stage per document); use 50-200 "
+                        "for tens of thousands of articles, where per-document tasks slow the scheduler")
 
 
 def effective_config(config_path: str | None, engine: str | None, output: Path) -> str:
@@ -91,6 +99,43 @@ def _progress_bar(enabled: bool):
     return contextlib.closing(bar)
 
 
+_TASK_LOG_ON = False
+_FAILURES: dict[str, str] = {}
+
+
+def check_output_folder(output: Path) -> str | None:
+    """Why ``output`` cannot hold a run (None when it can): checked before any task starts."""
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        probe = output / f".write-probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
+
+
+def _log_task_starts() -> None:
+    """Record every task start under <output>/logs/ (once per process: handlers are global in Luigi)."""
+    global _TASK_LOG_ON
+    if _TASK_LOG_ON:
+        return
+    import luigi
+
+    from pipeline.operations import log_task_start
+
+    @luigi.Task.event_handler(luigi.Event.START)
+    def _started(task):
+        if getattr(task, "output_dir", None):
+            log_task_start(task.output_dir, task)
+
+    @luigi.Task.event_handler(luigi.Event.FAILURE)
+    def _failed(task, exception):  # the one line an operator needs, without reading Luigi's traceback
+        _FAILURES[task.task_id] = f"{type(exception).__name__}: {exception}"
+
+    _TASK_LOG_ON = True
+
+
 def run(args: argparse.Namespace) -> int:
     import luigi
 
@@ -104,25 +149,55 @@ def run(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         print(f"pipeline: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    problem = check_output_folder(output)
+    if problem:
+        print(f"pipeline: cannot write to output folder {output}: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     config_path = effective_config(args.config, args.engine, output)
     cfg = get_config(config_path)
     try:
-        engines = runtime.engine_identity(cfg, str(output))
+        # Opening the translation cache switches a new SQLite file to WAL, which fails with "database is
+        # locked" when two hosts/runs start at once; one at a time here, and later opens find it in WAL.
+        with open(output / ".engine-init.lock", "a+") as init_lock:
+            fcntl.flock(init_lock, fcntl.LOCK_EX)
+            engines = runtime.engine_identity(cfg, str(output))
     except Exception as exc:  # EngineUnavailable and friends: say how to get an engine, start nothing
         print(f"pipeline: no translation engine: {exc}", file=sys.stderr)
         return EXIT_USAGE
     for direction, info in engines.items():
         print(f"engine {direction}: {info['engine']} {info['version']}", file=sys.stderr)
     print(f"{len(inputs)} input file(s) in {args.input}", file=sys.stderr)
-    task = BuildCorpus(input_dir=str(args.input), output_dir=str(output), config_path=config_path)
+    task = BuildCorpus(input_dir=str(args.input), output_dir=str(output), config_path=config_path,
+                       batch_size=max(0, getattr(args, "batch_size", 0)))
+    _log_task_starts()
+    _FAILURES.clear()
+    # tasks cache their fingerprints; a second run in the same process must see changed inputs
+    luigi.task_register.Register.clear_instance_cache()
     started = time.monotonic()
     lock = contextlib.nullcontext() if args.scheduler_url else output_lock(output)
     with lock, _progress_bar(not args.no_progress and sys.stderr.isatty()):
-        kwargs = {"scheduler_url": args.scheduler_url} if args.scheduler_url else {"local_scheduler": True}
+        if args.scheduler_url:
+            # stay until the whole graph is done, even when another host runs the last tasks, so the
+            # command returns only once the corpus is published
+            luigi.configuration.get_config().set("worker", "keep_alive", "true")
+            kwargs = {"scheduler_url": args.scheduler_url}
+        else:
+            kwargs = {"local_scheduler": True}
         result = luigi.build([task], workers=args.workers, detailed_summary=True, log_level="WARNING", **kwargs)
     elapsed = time.monotonic() - started
-    if not result.scheduling_succeeded or result.status.name not in ("SUCCESS", "SUCCESS_WITH_RETRY"):
+    ok = result.scheduling_succeeded and result.status.name in ("SUCCESS", "SUCCESS_WITH_RETRY")
+    if args.scheduler_url and not ok and result.status.name == "NOT_RUN":
+        # with a central scheduler, tasks another host ran count as "not run" here; what matters is
+        # whether the corpus this run asked for is now published
+        luigi.task_register.Register.clear_instance_cache()
+        ok = BuildCorpus(input_dir=str(args.input), output_dir=str(output), config_path=config_path).complete()
+    if not ok:
         print(result.summary_text, file=sys.stderr)
+        for task_id, error in _FAILURES.items():
+            print(f"pipeline: {task_id} failed: {error}", file=sys.stderr)
+        if (output / "corpus").is_symlink():
+            print(f"pipeline: the published corpus is unchanged: {output / 'corpus'} -> "
+                  f"{os.readlink(output / 'corpus')}", file=sys.stderr)
         print(f"pipeline: run did not complete ({result.status.name})", file=sys.stderr)
         return EXIT_FAILED
     corpus = output / "corpus"

@@ -140,9 +140,12 @@ class DocumentTask(PipelineTask):
                 fh.write(json.dumps(seg.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
 
     def progress(self, message: str, percent: int) -> None:
-        """Status visible in luigid's web page (a no-op without a scheduler)."""
-        self.set_status_message(message)
-        self.set_progress_percentage(percent)
+        """Status visible in luigid's web page (a no-op without a scheduler, or when a batch task runs
+        this stage in-process: Luigi sets these callbacks only on the task a worker runs)."""
+        if callable(getattr(self, "set_status_message", None)):
+            self.set_status_message(message)
+        if callable(getattr(self, "set_progress_percentage", None)):
+            self.set_progress_percentage(percent)
 
 
 def read_stage(path: Path) -> tuple[dict[str, Any], list[Segment]]:

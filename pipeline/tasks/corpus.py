@@ -17,10 +17,45 @@ from pipeline import corpus as corpus_logic
 
 class CorpusTask(PipelineTask):
     input_dir = luigi.Parameter(default=pipeline().input_dir)
+    # 0: six Luigi tasks per document. N > 0: one ProcessDocuments task per N documents (same per-document
+    # files and fingerprints, so switching is free), which keeps 10,000+ articles cheap for the scheduler.
+    batch_size = luigi.IntParameter(default=0, significant=False)
 
     def doc_tasks(self) -> list[RepairTranslations]:
         return [RepairTranslations(doc_path=str(p), output_dir=self.output_dir, config_path=self.config_path)
                 for p in list_inputs(self.input_dir)]
+
+    def document_requirements(self) -> list[luigi.Task]:
+        docs = self.doc_tasks()
+        if self.batch_size <= 0:
+            return docs
+        return [ProcessDocuments(doc_paths=[t.doc_path for t in docs[i:i + self.batch_size]],
+                                 output_dir=self.output_dir, config_path=self.config_path)
+                for i in range(0, len(docs), self.batch_size)]
+
+
+class ProcessDocuments(PipelineTask):
+    """All six stages for a batch of documents in one Luigi task; each stage still writes its own
+    per-document file, and only stages whose file is missing run."""
+
+    doc_paths = luigi.ListParameter()
+
+    def chains(self):
+        from pipeline.operations import _document_chain
+
+        return [_document_chain(p, self.output_dir, self.config_path) for p in self.doc_paths]
+
+    def complete(self):
+        return all(RepairTranslations(doc_path=p, output_dir=self.output_dir, config_path=self.config_path)
+                   .complete() for p in self.doc_paths)
+
+    def run(self):
+        for i, chain in enumerate(self.chains()):
+            for task in chain:
+                if not task.complete():
+                    task.run()
+            self.set_progress_percentage(int(100 * (i + 1) / len(self.doc_paths)))
+            self.set_status_message(f"{i + 1}/{len(self.doc_paths)} documents")
 
 
 class ExportCorpus(CorpusTask):
@@ -31,12 +66,12 @@ class ExportCorpus(CorpusTask):
     version = 1
 
     def requires(self):
-        return self.doc_tasks()
+        return self.document_requirements()
 
     def fingerprint(self) -> str:
         if not hasattr(self, "_fp"):
             self._fp = _hash(self.stage, str(self.version), self.cfg.fingerprint(*self.sections),
-                             *sorted(f"{t.doc_id}={t.fingerprint()}" for t in self.requires()))
+                             *sorted(f"{t.doc_id}={t.fingerprint()}" for t in self.doc_tasks()))
         return self._fp
 
     def version_dir(self) -> Path:
@@ -49,15 +84,21 @@ class ExportCorpus(CorpusTask):
         final = self.version_dir()
         tmp = final.parent / f".tmp-{final.name}-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
-        docs = []
-        tasks = self.requires()
-        for i, task in enumerate(tasks):
-            header, segments = read_stage(Path(task.output().path))
-            docs.append(corpus_logic.DocumentResult(task.doc_id, header, segments, _stage_counts(task)))
-            if i % 50 == 0:
-                self.set_progress_percentage(int(80 * i / max(1, len(tasks))))
-        self.set_status_message(f"writing corpus for {len(docs)} documents")
-        corpus_logic.write_corpus(tmp, docs, self.cfg, version=self.fingerprint())
+        tasks = self.doc_tasks()
+
+        def documents():  # one document in memory at a time: write_corpus consumes them as it goes
+            for i, task in enumerate(tasks):
+                header, segments = read_stage(Path(task.output().path))
+                yield corpus_logic.DocumentResult(task.doc_id, header, segments, _stage_counts(task))
+                if i % 50 == 0:
+                    self.set_progress_percentage(int(80 * i / max(1, len(tasks))))
+                    self.set_status_message(f"exporting {i}/{len(tasks)} documents")
+
+        try:
+            corpus_logic.write_corpus(tmp, documents(), self.cfg, version=self.fingerprint())
+        except BaseException:  # disk full, killed worker ...: leave no half-written version behind
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
         try:
             os.rename(tmp, final)  # atomic: the version folder appears complete or not at all
         except OSError:
@@ -93,7 +134,8 @@ class PublishCorpus(CorpusTask):
     """Point ``<output>/corpus`` at the exported version; readers never see a half-written corpus."""
 
     def requires(self):
-        return ExportCorpus(input_dir=self.input_dir, output_dir=self.output_dir, config_path=self.config_path)
+        return ExportCorpus(input_dir=self.input_dir, output_dir=self.output_dir, config_path=self.config_path,
+                            batch_size=self.batch_size)
 
     def link(self) -> Path:
         return self.out_root / "corpus"
@@ -117,6 +159,8 @@ class BuildCorpus(luigi.WrapperTask):
     input_dir = luigi.Parameter(default=pipeline().input_dir)
     output_dir = luigi.Parameter(default=pipeline().output_dir)
     config_path = luigi.Parameter(default=pipeline().config)
+    batch_size = luigi.IntParameter(default=0, significant=False)
 
     def requires(self):
-        return PublishCorpus(input_dir=self.input_dir, output_dir=self.output_dir, config_path=self.config_path)
+        return PublishCorpus(input_dir=self.input_dir, output_dir=self.output_dir, config_path=self.config_path,
+                             batch_size=self.batch_size)

@@ -1,0 +1,50 @@
+"""``pipeline clean``: delete stage files no current input/config points at and old corpus versions."""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from pathlib import Path
+
+from pipeline.commands import run as run_command
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("clean", help="prune stale work files and old corpus versions",
+                       description="Delete stage files whose fingerprint the current inputs and config no "
+                                   "longer produce, corpus versions beyond the --keep newest (never the "
+                                   "published one) and leftovers of killed runs. Use the same --input, "
+                                   "--config and --engine as the scheduled runs, or their files look stale.")
+    p.add_argument("--input", default="seeds", help="folder of articles (default: seeds/)")
+    p.add_argument("--output", default="outputs", help="output root (default: outputs/)")
+    p.add_argument("--engine", choices=("auto", "argos", "apertium"), default=None)
+    p.add_argument("--keep", type=int, default=2, help="corpus versions to keep, the published one included")
+    p.add_argument("--min-age", type=float, default=3600.0,
+                   help="seconds a temporary file must be old before it counts as a leftover (default 3600)")
+    p.add_argument("--dry-run", action="store_true", help="list, delete nothing")
+    p.add_argument("--no-lock", action="store_true", help="do not wait for a local run on the output folder")
+    p.set_defaults(func=clean)
+
+
+def clean(args: argparse.Namespace) -> int:
+    from pipeline.operations import OperationError, clean as do_clean, describe
+
+    output = Path(args.output)
+    if not output.is_dir():
+        print(f"pipeline: output folder not found: {output}", file=sys.stderr)
+        return run_command.EXIT_USAGE
+    try:
+        config_path = run_command.effective_config(args.config, args.engine, output)
+        with contextlib.nullcontext() if args.no_lock else run_command.output_lock(output):
+            report = do_clean(args.input, str(output), config_path, keep=args.keep, dry_run=args.dry_run,
+                              min_age_s=args.min_age)
+    except (OperationError, FileNotFoundError) as exc:
+        print(f"pipeline: {exc}", file=sys.stderr)
+        return run_command.EXIT_USAGE
+    verb = "would remove" if args.dry_run else "removed"
+    for kind, paths in (("stale stage file", report.stage_files), ("corpus version", report.versions),
+                        ("leftover", report.temporaries)):
+        for p in describe(paths, str(output)):
+            print(f"{verb} {kind}: {p}")
+    print(f"{verb} {report.total()} item(s)", file=sys.stderr)
+    return run_command.EXIT_OK

@@ -1,0 +1,50 @@
+"""``pipeline rerun TASK [--doc ID]``: force one stage (and what follows it) to run again, then publish."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pipeline.commands import run as run_command
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from pipeline.operations import CORPUS_STEPS, STAGES
+
+    p = sub.add_parser("rerun", help="force one task to run again for one document or all, then publish",
+                       description="Remove the current outputs of TASK and of every later stage (for --doc, "
+                                   "of that document only), leave everything upstream alone, then run as "
+                                   "`pipeline run` does. TASK is a stage "
+                                   f"({', '.join(STAGES + CORPUS_STEPS)}) or a task class name.")
+    p.add_argument("task", metavar="TASK")
+    p.add_argument("--doc", default=None, help="document id or input file name (default: every document)")
+    p.add_argument("--dry-run", action="store_true", help="only list what would be invalidated")
+    run_command.add_run_options(p)
+    p.set_defaults(func=rerun)
+
+
+def rerun(args: argparse.Namespace) -> int:
+    from pipeline.operations import OperationError, describe, invalidate, stage_name
+
+    output = Path(args.output)
+    try:
+        stage_name(args.task)
+        config_path = run_command.effective_config(args.config, args.engine, output)
+        if args.dry_run:
+            from pipeline.operations import _document_chain, select_documents, stages_from
+
+            for path in select_documents(args.input, args.doc):
+                for t in _document_chain(str(path), str(output), config_path):
+                    if t.stage in stages_from(stage_name(args.task)) and t.complete():
+                        print(f"would remove {t.output().path}")
+            print("would set aside the current corpus version and export again")
+            return run_command.EXIT_OK
+        lock = run_command.output_lock(output) if not args.scheduler_url else run_command.contextlib.nullcontext()
+        with lock:
+            done = invalidate(args.input, str(output), config_path, args.task, args.doc)
+    except (OperationError, FileNotFoundError) as exc:
+        print(f"pipeline: {exc}", file=sys.stderr)
+        return run_command.EXIT_USAGE
+    print(f"invalidated {len(done.removed)} stage file(s); corpus version set aside: "
+          f"{', '.join(describe(done.set_aside, str(output))) or 'none'}", file=sys.stderr)
+    return run_command.run(args)

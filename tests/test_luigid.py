@@ -1,0 +1,94 @@
+"""Several hosts, one scheduler: luigid on loopback, two `pipeline run` worker processes against it on 200
+synthetic articles and one output folder. Every task must run exactly once and the corpus must equal a
+one-worker local-scheduler run byte for byte."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, needs_apertium
+from pipeline import operations
+from test_faults import env, pipeline_cmd
+from test_operations import corpus_bytes, write_config
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import synth  # noqa: E402
+
+pytestmark = [needs_apertium, pytest.mark.slow]
+ARTICLES = 200
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def luigid(tmp_path):
+    if shutil.which("luigid") is None:
+        pytest.skip("luigid is not on PATH")
+    port = free_port()
+    state = tmp_path / "luigid"
+    state.mkdir()
+    proc = subprocess.Popen(["luigid", "--port", str(port), "--address", "127.0.0.1",
+                             "--state-path", str(state / "state.pickle"), "--logdir", str(state)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=state)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{url}/api/task_list?data={{}}", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        pytest.fail("luigid did not start")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def test_two_workers_on_one_luigid_run_every_task_once(luigid, tmp_path):
+    inputs = tmp_path / "in"
+    synth.generate(inputs, ARTICLES, seed=11)
+    config = write_config(tmp_path)
+    shared, single = tmp_path / "shared", tmp_path / "single"
+    workers = [subprocess.Popen(pipeline_cmd(config, inputs, shared, "--scheduler-url", luigid, "--workers", "1"),
+                                env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for _ in range(2)]
+    # the reference run overlaps the shared one: the test stays within a few minutes on two cores
+    ref = subprocess.run(pipeline_cmd(config, inputs, single, "--workers", "1"), env=env(), capture_output=True,
+                         text=True)
+    outs = [(w.wait(timeout=600), w.stderr.read()) for w in workers]
+    assert ref.returncode == 0, ref.stderr[-2000:]
+    assert [rc for rc, _ in outs] == [0, 0], [err[-2000:] for _, err in outs]
+
+    records = operations.read_task_logs(str(shared))
+    starts = Counter(r["task_id"] for r in records)
+    assert max(starts.values()) == 1, [t for t, n in starts.items() if n > 1][:5]
+    families = Counter(r["family"] for r in records)
+    assert families == {"IngestDocument": ARTICLES, "SegmentDocument": ARTICLES, "DetectLanguages": ARTICLES,
+                        "RepairSource": ARTICLES, "TranslateSegments": ARTICLES, "RepairTranslations": ARTICLES,
+                        "ExportCorpus": 1, "PublishCorpus": 1, "BuildCorpus": 1}
+    assert len({r["pid"] for r in records}) == 2  # both workers did part of the work
+    # one stage file per stage and document: nothing was written twice under another name
+    assert len(list((shared / "work").glob("*/*/*.jsonl"))) == 6 * ARTICLES
+    # the scheduler saw every task done
+    done = json.load(urllib.request.urlopen(f"{luigid}/api/task_list?data=" + urllib.request.quote(
+        json.dumps({"status": "DONE"})), timeout=10))["response"]
+    assert sum(1 for t in done.values() if t["name"] == "TranslateSegments") == ARTICLES
+
+    assert corpus_bytes(shared) == corpus_bytes(single)
+    assert os.readlink(shared / "corpus") == os.readlink(single / "corpus")
+    assert not operations.verify_corpus(shared / "corpus")
