@@ -67,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
                        "--output", str(out), "--workers", str(workers), "--batch-size", str(batch), "--no-progress"]
                 first, peak = timed_run(cmd)
                 rerun, rerun_peak = timed_run(cmd)
-                tasks = sum(1 for _ in open(next((out / "logs").glob("tasks-*.jsonl"))))
+                # the no-change rerun starts no task, so every logged start belongs to the first run
+                tasks = sum(1 for f in (out / "logs").glob("tasks-*.jsonl") for _ in open(f))
                 row = {"articles": n, "workers": workers, "batch_size": batch, "wall_s": round(first, 1),
                        "articles_per_s": round(n / first, 2), "peak_rss_mib": round(peak, 1),
                        "luigi_tasks": tasks, "noop_rerun_s": round(rerun, 2),
