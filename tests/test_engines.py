@@ -5,7 +5,6 @@ these tests check counts, order, determinism, placeholders and error paths, neve
 """
 from __future__ import annotations
 
-import dataclasses
 import io
 import shutil
 import sys

@@ -19,7 +19,7 @@ from pipeline import engines
 from pipeline.cache import TranslationCache
 from pipeline.config import CacheConfig, TranslationConfig
 from pipeline.engines import EngineError, EngineTimeout, EngineUnavailable
-from pipeline.names import Glossary, NameIndex
+from pipeline.names import NameIndex
 from pipeline.protect import find_protected
 from pipeline.records import LangSpan
 from pipeline.translation import Translator, split_long
