@@ -11,11 +11,11 @@ from typing import Any, Iterable
 
 from pipeline import stages
 from pipeline.config import Config
-from pipeline.filters import filter_pairs
+from pipeline.filters import PairFilter
 from pipeline.ingest import Ingested, LineMap
 from pipeline.records import Segment
-from pipeline.report import build_report, render_html
-from pipeline.writers import file_digest, write_jsonl, write_parallel, write_text
+from pipeline.report import ReportBuilder, render_html
+from pipeline.writers import JsonlWriter, ParallelWriter, file_digest, write_text
 
 CORPUS_FILES = ("es-en.jsonl", "es-en.tsv", "es-en.es", "es-en.en", "es-en.tmx", "rejected.jsonl", "review.jsonl")
 
@@ -76,59 +76,62 @@ def segment_pair(doc: DocumentResult, seg: Segment, ing: Ingested) -> dict[str, 
 
 
 def write_corpus(folder: Path, docs: Iterable[DocumentResult], cfg: Config, version: str) -> dict[str, Any]:
-    """Write a complete corpus version into ``folder`` (which should be a fresh temporary folder)."""
+    """Write a complete corpus version into ``folder`` (which should be a fresh temporary folder).
+
+    Streams: documents are consumed one at a time and every pair, reject and review item goes straight to
+    its file; what stays in memory is counters, a few report examples, a short record per input document
+    and 64-bit digests for duplicate removal. Records come out in document order.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    candidates: list[dict[str, Any]] = []
-    rejects: list[dict[str, Any]] = []
-    review: list[dict[str, Any]] = []
-    doc_records: list[dict[str, Any]] = []
-    segments_total = 0
-    for d in docs:
-        h = d.header
-        doc_records.append({"doc": d.doc, "path": h.get("path"), "sha256": h.get("sha256"), "size": h.get("size"),
-                            "encoding": h.get("encoding"), "status": h.get("status"), "reason": h.get("reason"),
-                            "languages": [s.lang for s in d.segments], "stages": d.stage_counts})
-        if not d.ok:
-            rejects.append({"doc": d.doc, "segment": None, "reason": f"document:{h.get('reason')}",
-                            "message": h.get("message"), "path": h.get("path")})
-            continue
-        ing = d.ingested()
-        segments_total += len(d.segments)
-        for seg in d.segments:
-            pair = segment_pair(d, seg, ing)
-            for f in seg.flagged:
-                review.append({"id": pair["id"], "target": f["target"], "before": f["before"], "items": f["items"]})
-            reason = stages.reject_reason(seg)
-            if reason:
-                rejects.append({"doc": seg.doc, "segment": seg.index, "reason": reason, "kind": seg.kind,
-                                "text": seg.text, "lang": seg.lang, "lang_confidence": seg.confidence,
-                                "source": pair["source"]})
-            else:
-                candidates.append(pair)
-        write_text(folder / "documents" / f"{d.doc}.en.txt", stages.english_document(d.segments, ing.text))
-    filtered = filter_pairs(candidates, cfg.filters)
-    for p in filtered.rejected:
-        rejects.append({"doc": p["doc"], "segment": p["segment"], "reason": f"filter:{p['reject_reason']}",
-                        "kind": p["kind"], "es": p["es"], "en": p["en"], "source": p["source"]})
-    pairs = filtered.kept
-    counts = write_parallel(folder, pairs)
-    counts["rejected.jsonl"] = write_jsonl(folder / "rejected.jsonl", rejects)
-    counts["review.jsonl"] = write_jsonl(folder / "review.jsonl", review)
+    check = PairFilter(cfg.filters)
+    report = ReportBuilder()
     engines: dict[str, Any] = {}
-    for p in pairs:
-        for direction, info in p["translation"].items():
-            engines.setdefault(direction, {"engine": info.get("engine"), "version": info.get("version")})
-    report = build_report(pairs=pairs, rejects=rejects, documents=doc_records, segments_total=segments_total,
-                          engines=engines, config=_config_summary(cfg), filter_counts=dict(filtered.counts))
-    write_text(folder / "report.json", json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
-    write_text(folder / "report.html", render_html(report))
+    with ParallelWriter(folder) as out, JsonlWriter(folder / "rejected.jsonl") as rejected, \
+            JsonlWriter(folder / "review.jsonl") as review:
+        def reject(r: dict[str, Any]) -> None:
+            rejected.write(r)
+            report.add_reject(r)
+
+        for d in docs:
+            h = d.header
+            report.add_document({"doc": d.doc, "path": h.get("path"), "sha256": h.get("sha256"),
+                                 "size": h.get("size"), "encoding": h.get("encoding"), "status": h.get("status"),
+                                 "reason": h.get("reason"), "languages": [s.lang for s in d.segments],
+                                 "stages": d.stage_counts}, segments=len(d.segments) if d.ok else 0)
+            if not d.ok:
+                reject({"doc": d.doc, "segment": None, "reason": f"document:{h.get('reason')}",
+                        "message": h.get("message"), "path": h.get("path")})
+                continue
+            ing = d.ingested()
+            for seg in d.segments:
+                pair = segment_pair(d, seg, ing)
+                for f in seg.flagged:
+                    review.write({"id": pair["id"], "target": f["target"], "before": f["before"],
+                                  "items": f["items"]})
+                reason = stages.reject_reason(seg)
+                if reason:
+                    reject({"doc": seg.doc, "segment": seg.index, "reason": reason, "kind": seg.kind,
+                            "text": seg.text, "lang": seg.lang, "lang_confidence": seg.confidence,
+                            "source": pair["source"]})
+                elif (reason := check(pair)):
+                    reject({"doc": pair["doc"], "segment": pair["segment"], "reason": f"filter:{reason}",
+                            "kind": pair["kind"], "es": pair["es"], "en": pair["en"], "source": pair["source"]})
+                else:
+                    out.write(pair)
+                    report.add_pair(pair)
+                    for direction, info in pair["translation"].items():
+                        engines.setdefault(direction, {"engine": info.get("engine"), "version": info.get("version")})
+            write_text(folder / "documents" / f"{d.doc}.en.txt", stages.english_document(d.segments, ing.text))
+    summary = report.build(engines=engines, config=_config_summary(cfg), filter_counts=dict(check.counts))
+    write_text(folder / "report.json", json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    write_text(folder / "report.html", render_html(summary))
     files = {}
     for path in sorted(folder.rglob("*")):
         if path.is_file():
             sha, lines = file_digest(path)
             files[str(path.relative_to(folder))] = {"sha256": sha, "lines": lines, "bytes": path.stat().st_size}
-    manifest = {"version": version, "pairs": len(pairs), "rejects": len(rejects), "files": files,
-                "accounting_holds": report["accounting"]["holds"], "engines": engines}
+    manifest = {"version": version, "pairs": out.count, "rejects": rejected.count, "files": files,
+                "accounting_holds": summary["accounting"]["holds"], "engines": engines}
     # the manifest is written last: its presence marks the version complete
     write_text(folder / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     return manifest

@@ -7,6 +7,7 @@ with a machine-readable reason, and a count per reason. Each filter is switched 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -79,8 +80,11 @@ def check_untranslated(pair: dict[str, Any], cfg: FilterConfig) -> str | None:
         return None
     if a == b:
         return "untranslated_copy"
-    if min(len(a), len(b)) >= 20 and difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.95:
-        return "untranslated_copy"
+    if min(len(a), len(b)) >= 20:
+        sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+        # the quick ratios are upper bounds of ratio(): cheap, and they settle almost every real pair
+        if sm.real_quick_ratio() >= 0.95 and sm.quick_ratio() >= 0.95 and sm.ratio() >= 0.95:
+            return "untranslated_copy"
     return None
 
 
@@ -99,6 +103,58 @@ def check_links(pair: dict[str, Any], cfg: FilterConfig) -> str | None:
 CHECKS: tuple[Check, ...] = (check_empty, check_length, check_untranslated, check_numbers, check_links)
 
 
+def _key(*parts: str) -> int:
+    """A 64-bit digest of a pair: what the duplicate sets hold, so their memory is a few dozen bytes per
+    pair whatever the length of the texts (the chance of two different pairs colliding among a million is
+    about 3e-8)."""
+    h = hashlib.blake2b(digest_size=8)
+    for part in parts:
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return int.from_bytes(h.digest(), "big")
+
+
+class PairFilter:
+    """Streaming form of the hard rules and duplicate removal: call it on each pair in corpus order; it
+    returns the reason to reject the pair, or None to keep it. Only 64-bit digests of pairs seen so far are
+    held (first occurrence kept), so a corpus of any size streams through it.
+
+    >>> f = PairFilter()
+    >>> [f({"es": "Hola 3", "en": "Hello 4"}), f({"es": "Sí, claro.", "en": "Yes, sure."}),
+    ...  f({"es": "Si claro", "en": "yes sure"})]
+    ['number_mismatch', None, 'near_duplicate']
+    >>> dict(f.counts)
+    {'number_mismatch': 1, 'near_duplicate': 1}
+    """
+
+    def __init__(self, cfg: FilterConfig | None = None) -> None:
+        self.cfg = cfg or FilterConfig()
+        self.counts: Counter[str] = Counter()
+        self._exact: set[int] = set()
+        self._near: set[int] = set()
+
+    def __call__(self, pair: dict[str, Any]) -> str | None:
+        cfg = self.cfg
+        reason = None
+        for check in CHECKS:
+            reason = check(pair, cfg)
+            if reason:
+                break
+        if reason is None and cfg.dedup:
+            key = _key(pair["es"], pair["en"])
+            if key in self._exact:
+                reason = "duplicate"
+            self._exact.add(key)
+        if reason is None and cfg.near_dedup:
+            key = _key(_norm(regex.sub(r"\d", "0", pair["es"])), _norm(regex.sub(r"\d", "0", pair["en"])))
+            if key in self._near:
+                reason = "near_duplicate"
+            self._near.add(key)
+        if reason:
+            self.counts[reason] += 1
+        return reason
+
+
 @dataclass
 class FilterResult:
     kept: list[dict[str, Any]] = field(default_factory=list)
@@ -107,36 +163,21 @@ class FilterResult:
 
 
 def filter_pairs(pairs: Iterable[dict[str, Any]], cfg: FilterConfig | None = None) -> FilterResult:
-    """Apply the hard rules, then exact and near-duplicate removal (first occurrence kept).
+    """Apply the hard rules, then exact and near-duplicate removal (first occurrence kept) to a list of
+    pairs held in memory; the corpus writer uses :class:`PairFilter` directly and streams.
 
     >>> r = filter_pairs([{"es": "Hola 3", "en": "Hello 4"}, {"es": "Sí, claro.", "en": "Yes, sure."},
     ...                   {"es": "Si claro", "en": "yes sure"}])
     >>> [p["reject_reason"] for p in r.rejected], len(r.kept)
     (['number_mismatch', 'near_duplicate'], 1)
     """
-    cfg = cfg or FilterConfig()
+    check = PairFilter(cfg)
     result = FilterResult()
-    seen_exact: set[tuple[str, str]] = set()
-    seen_near: set[tuple[str, str]] = set()
     for pair in pairs:
-        reason = None
-        for check in CHECKS:
-            reason = check(pair, cfg)
-            if reason:
-                break
-        if reason is None and cfg.dedup:
-            key = (pair["es"], pair["en"])
-            if key in seen_exact:
-                reason = "duplicate"
-            seen_exact.add(key)
-        if reason is None and cfg.near_dedup:
-            key = (_norm(regex.sub(r"\d", "0", pair["es"])), _norm(regex.sub(r"\d", "0", pair["en"])))
-            if key in seen_near:
-                reason = "near_duplicate"
-            seen_near.add(key)
+        reason = check(pair)
         if reason:
             result.rejected.append({**pair, "reject_reason": reason})
-            result.counts[reason] += 1
         else:
             result.kept.append(pair)
+    result.counts = check.counts
     return result

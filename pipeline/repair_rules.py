@@ -476,7 +476,7 @@ def lowercase_anchor_words(text: str, ctx: RuleContext | None = None) -> Repaire
 
 _ABBREV = frozenset("""mr mrs ms dr st vs etc approx no nos jan feb mar apr jun jul aug sep sept oct nov dec
 gov sen rep gen col lt inc ltd co corp jr sr fig vol pp""".split())
-_SENT_START = re.compile(rf"(?:^|(?<=[.!?]) +)([a-z][a-z'’-]*)(?=[\s,;:]|$)")
+_SENT_START = re.compile(r"(?:^|(?<=[.!?]) +)([a-z][a-z'’-]*)(?=[\s,;:]|$)")
 
 
 @repair("capitalise_sentence_start", "Capitalise a common word starting the text or a sentence after . ! ?")

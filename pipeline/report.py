@@ -11,62 +11,98 @@ from collections import Counter
 from typing import Any, Iterable
 
 
-def build_report(*, pairs: list[dict[str, Any]], rejects: list[dict[str, Any]],
-                 documents: list[dict[str, Any]], segments_total: int, engines: dict[str, Any],
-                 config: dict[str, Any], filter_counts: dict[str, int], examples_per_item: int = 3) -> dict[str, Any]:
-    reasons = Counter(r["reason"] for r in rejects)
-    seg_rejects = sum(1 for r in rejects if r.get("segment") is not None)
-    rules: Counter[str] = Counter()
-    rule_examples: dict[str, list[dict[str, str]]] = {}
-    for p in pairs:
+_INPUT_KEYS = ("doc", "path", "sha256", "size", "encoding", "status", "reason")
+
+
+class ReportBuilder:
+    """Accumulates the report while the corpus streams past: counters and a few examples per item, plus
+    one short record per input document; no pair or reject is kept."""
+
+    def __init__(self, examples_per_item: int = 3) -> None:
+        self.k = examples_per_item
+        self.pairs = 0
+        self.seg_rejects = 0
+        self.flagged = 0
+        self.segments = 0
+        self.reasons: Counter[str] = Counter()
+        self.rules: Counter[str] = Counter()
+        self.origins: Counter[str] = Counter()
+        self.languages: Counter[str] = Counter()
+        self.stages: dict[str, Counter[str]] = {}
+        self.rule_examples: dict[str, list[dict[str, str]]] = {}
+        self.reject_examples: dict[str, list[str]] = {}
+        self.inputs: list[dict[str, Any]] = []
+
+    def add_document(self, doc: dict[str, Any], segments: int = 0) -> None:
+        self.inputs.append({k: doc.get(k) for k in _INPUT_KEYS})
+        self.languages.update(doc.get("languages", []))
+        for stage, counts in doc.get("stages", {}).items():
+            self.stages.setdefault(stage, Counter()).update(counts)
+        self.segments += segments
+
+    def add_pair(self, p: dict[str, Any]) -> None:
+        self.pairs += 1
+        self.origins[p["origin"]] += 1
+        self.flagged += len(p.get("flagged", []))
         for rep in p.get("repairs", []):
             for step in rep.get("steps", []):
-                rules[step["rule"]] += 1
-                ex = rule_examples.setdefault(step["rule"], [])
-                if len(ex) < examples_per_item:
+                self.rules[step["rule"]] += 1
+                ex = self.rule_examples.setdefault(step["rule"], [])
+                if len(ex) < self.k:
                     ex.append({"before": rep.get("before", ""), "after": p["en"]})
-    flagged = sum(len(p.get("flagged", [])) for p in pairs)
-    reject_examples: dict[str, list[str]] = {}
-    for r in rejects:
-        ex = reject_examples.setdefault(r["reason"], [])
-        if len(ex) < examples_per_item:
+
+    def add_reject(self, r: dict[str, Any]) -> None:
+        self.reasons[r["reason"]] += 1
+        if r.get("segment") is not None:
+            self.seg_rejects += 1
+        ex = self.reject_examples.setdefault(r["reason"], [])
+        if len(ex) < self.k:
             ex.append(r.get("text") or r.get("es") or r.get("en") or r.get("message") or "")
-    accounted = len(pairs) + seg_rejects
-    return {
-        "counts": {
-            "documents": len(documents),
-            "documents_rejected": sum(1 for d in documents if d["status"] != "ok"),
-            "segments": segments_total,
-            "pairs": len(pairs),
-            "segment_rejects": seg_rejects,
-            "flagged_for_review": flagged,
-        },
-        "accounting": {
-            "identity": "segments == pairs + segment_rejects",
-            "segments": segments_total,
-            "pairs_plus_rejects": accounted,
-            "holds": accounted == segments_total,
-        },
-        "per_stage": _per_stage(documents),
-        "per_language": dict(Counter(d for doc in documents for d in doc.get("languages", []))),
-        "per_origin": dict(Counter(p["origin"] for p in pairs)),
-        "per_repair_rule": dict(rules.most_common()),
-        "per_reject_reason": dict(reasons.most_common()),
-        "filter_drops": dict(filter_counts),
-        "engines": engines,
-        "inputs": [{k: d.get(k) for k in ("doc", "path", "sha256", "size", "encoding", "status", "reason")}
-                   for d in documents],
-        "examples": {"repairs": rule_examples, "rejects": reject_examples},
-        "config": config,
-    }
+
+    def build(self, *, engines: dict[str, Any], config: dict[str, Any],
+              filter_counts: dict[str, int]) -> dict[str, Any]:
+        accounted = self.pairs + self.seg_rejects
+        return {
+            "counts": {
+                "documents": len(self.inputs),
+                "documents_rejected": sum(1 for d in self.inputs if d["status"] != "ok"),
+                "segments": self.segments,
+                "pairs": self.pairs,
+                "segment_rejects": self.seg_rejects,
+                "flagged_for_review": self.flagged,
+            },
+            "accounting": {
+                "identity": "segments == pairs + segment_rejects",
+                "segments": self.segments,
+                "pairs_plus_rejects": accounted,
+                "holds": accounted == self.segments,
+            },
+            "per_stage": {k: dict(v) for k, v in self.stages.items()},
+            "per_language": dict(self.languages),
+            "per_origin": dict(self.origins),
+            "per_repair_rule": dict(self.rules.most_common()),
+            "per_reject_reason": dict(self.reasons.most_common()),
+            "filter_drops": dict(filter_counts),
+            "engines": engines,
+            "inputs": self.inputs,
+            "examples": {"repairs": self.rule_examples, "rejects": self.reject_examples},
+            "config": config,
+        }
 
 
-def _per_stage(documents: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
-    stages: dict[str, Counter[str]] = {}
+def build_report(*, pairs: Iterable[dict[str, Any]], rejects: Iterable[dict[str, Any]],
+                 documents: Iterable[dict[str, Any]], segments_total: int, engines: dict[str, Any],
+                 config: dict[str, Any], filter_counts: dict[str, int], examples_per_item: int = 3) -> dict[str, Any]:
+    """The report from lists held in memory (the corpus writer feeds a :class:`ReportBuilder` instead)."""
+    b = ReportBuilder(examples_per_item)
     for d in documents:
-        for stage, counts in d.get("stages", {}).items():
-            stages.setdefault(stage, Counter()).update(counts)
-    return {k: dict(v) for k, v in stages.items()}
+        b.add_document(d)
+    b.segments = segments_total
+    for p in pairs:
+        b.add_pair(p)
+    for r in rejects:
+        b.add_reject(r)
+    return b.build(engines=engines, config=config, filter_counts=filter_counts)
 
 
 def _bars(title: str, data: dict[str, int]) -> str:
@@ -91,6 +127,17 @@ def _table(rows: Iterable[Iterable[Any]], head: Iterable[str]) -> str:
     h = "".join(f"<th>{html.escape(str(c))}</th>" for c in head)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows)
     return f"<table><thead><tr>{h}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _inputs_table(inputs: list[dict[str, Any]], limit: int = 500) -> str:
+    """Rejected documents first, then the others, at most ``limit`` rows (report.json lists them all)."""
+    rows = sorted(inputs, key=lambda d: d["status"] == "ok")
+    shown = rows[:limit]
+    table = _table(((d["doc"], d["status"], d.get("reason") or "", d.get("encoding") or "", d.get("size"),
+                     (d.get("sha256") or "")[:16]) for d in shown),
+                   ("document", "status", "reason", "encoding", "bytes", "sha256"))
+    more = len(rows) - len(shown)
+    return table + (f"<p>{more} more documents: see report.json.</p>" if more else "")
 
 
 def render_html(report: dict[str, Any]) -> str:
@@ -123,9 +170,7 @@ def render_html(report: dict[str, Any]) -> str:
         _table(((reason, ex) for reason, exs in report["examples"]["rejects"].items() for ex in exs),
                ("reason", "text")),
         "<h2>Inputs</h2>",
-        _table(((d["doc"], d["status"], d.get("reason") or "", d.get("encoding") or "", d.get("size"),
-                 (d.get("sha256") or "")[:16]) for d in report["inputs"]),
-               ("document", "status", "reason", "encoding", "bytes", "sha256")),
+        _inputs_table(report["inputs"]),
         "</body></html>",
     ]
     return "\n".join(parts)

@@ -68,44 +68,105 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
-def write_parallel(folder: Path, pairs: list[dict[str, Any]], stem: str = "es-en") -> dict[str, int]:
+class ParallelWriter:
+    """Streams kept pairs into ``stem``.jsonl, .tsv, .es, .en and .tmx at once, one pair at a time.
+
+    Used as a context manager: every file is written under a temporary name and renamed into place only
+    when the block ends without an error, so readers never see a half-written file.
+    """
+
+    def __init__(self, folder: Path, stem: str = "es-en") -> None:
+        self.folder, self.stem = Path(folder), stem
+        self.count = 0
+        self._stack = contextlib.ExitStack()
+
+    def __enter__(self) -> "ParallelWriter":
+        with contextlib.ExitStack() as stack:
+            o = lambda ext: stack.enter_context(atomic_open(self.folder / f"{self.stem}.{ext}"))  # noqa: E731
+            self._jsonl, self._tsv, self._es, self._en, self._tmx = (o(x) for x in ("jsonl", "tsv", "es", "en",
+                                                                                     "tmx"))
+            self._tmx.write(_TMX_HEAD)
+            self._stack = stack.pop_all()
+        return self
+
+    def write(self, p: dict[str, Any]) -> None:
+        self._jsonl.write(json.dumps(p, ensure_ascii=False, sort_keys=True) + "\n")
+        s, t = one_line(p["es"]), one_line(p["en"])
+        self._tsv.write(f"{s}\t{t}\n")
+        self._es.write(s + "\n")
+        self._en.write(t + "\n")
+        self._tmx.write(_tmx_unit(p))
+        self.count += 1
+
+    def __exit__(self, *exc: Any) -> bool | None:
+        if exc[0] is None:
+            self._tmx.write(_TMX_TAIL)
+        return self._stack.__exit__(*exc)
+
+    def counts(self) -> dict[str, int]:
+        """Line-aligned files hold one line per pair (the TMX figure is its number of <tu>)."""
+        return {f"{self.stem}.{ext}": self.count for ext in ("jsonl", "tsv", "es", "en", "tmx")}
+
+
+class JsonlWriter:
+    """Streams records to one JSON-lines file, atomically (see :func:`atomic_open`)."""
+
+    def __init__(self, path: Path) -> None:
+        self._cm = atomic_open(path)
+        self.count = 0
+
+    def __enter__(self) -> "JsonlWriter":
+        self._fh = self._cm.__enter__()
+        return self
+
+    def write(self, rec: dict[str, Any]) -> None:
+        self._fh.write(json.dumps(rec, ensure_ascii=False, sort_keys=True) + "\n")
+        self.count += 1
+
+    def __exit__(self, *exc: Any) -> bool | None:
+        return self._cm.__exit__(*exc)
+
+
+def write_parallel(folder: Path, pairs: Iterable[dict[str, Any]], stem: str = "es-en") -> dict[str, int]:
     """``stem``.jsonl, .tsv, .es, .en and .tmx for the kept pairs; returns line counts per file."""
-    counts = {f"{stem}.jsonl": write_jsonl(folder / f"{stem}.jsonl", pairs)}
-    with atomic_open(folder / f"{stem}.tsv") as tsv, atomic_open(folder / f"{stem}.es") as es, \
-            atomic_open(folder / f"{stem}.en") as en:
+    with ParallelWriter(folder, stem) as out:
         for p in pairs:
-            s, t = one_line(p["es"]), one_line(p["en"])
-            tsv.write(f"{s}\t{t}\n")
-            es.write(s + "\n")
-            en.write(t + "\n")
-    for ext in ("tsv", "es", "en"):
-        counts[f"{stem}.{ext}"] = len(pairs)
-    write_tmx(folder / f"{stem}.tmx", pairs)
-    counts[f"{stem}.tmx"] = len(pairs)
-    return counts
+            out.write(p)
+    return out.counts()
+
+
+_TMX_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+             '<!DOCTYPE tmx SYSTEM "tmx14.dtd">\n'
+             '<tmx version="1.4">\n'
+             f'  <header creationtool="mt-normalise-pipeline" creationtoolversion={quoteattr(pipeline.__version__)} '
+             'datatype="plaintext" segtype="sentence" adminlang="en" srclang="*all*" o-tmf="jsonl"/>\n'
+             "  <body>\n")
+_TMX_TAIL = "  </body>\n</tmx>\n"
+
+
+def _xml_text(t: str) -> str:
+    return escape(_XML_BAD.sub("", t))
+
+
+def _tmx_unit(p: dict[str, Any]) -> str:
+    """One <tu> per pair, its original side as srclang."""
+    origin = p.get("origin") or "es"
+    parts = [f'    <tu tuid={quoteattr(str(p["id"]))} srclang="{origin}">\n',
+             f'      <prop type="x-doc">{_xml_text(str(p.get("doc", "")))}</prop>\n',
+             f'      <prop type="x-engine">{_xml_text(str(p.get("engine", "")))}</prop>\n']
+    for lang in ((origin, "en" if origin == "es" else "es")):
+        parts.append(f'      <tuv xml:lang="{lang}"><seg>{_xml_text(one_line(p[lang]))}</seg></tuv>\n')
+    parts.append("    </tu>\n")
+    return "".join(parts)
 
 
 def write_tmx(path: Path, pairs: Iterable[dict[str, Any]]) -> None:
     """TMX 1.4b with the required header attributes; one <tu> per pair, its original side as srclang."""
-    def clean(t: str) -> str:
-        return escape(_XML_BAD.sub("", t))
-
     with atomic_open(path) as fh:
-        fh.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-        fh.write('<!DOCTYPE tmx SYSTEM "tmx14.dtd">\n')
-        fh.write('<tmx version="1.4">\n')
-        fh.write(f'  <header creationtool="mt-normalise-pipeline" creationtoolversion={quoteattr(pipeline.__version__)} '
-                 'datatype="plaintext" segtype="sentence" adminlang="en" srclang="*all*" o-tmf="jsonl"/>\n')
-        fh.write("  <body>\n")
+        fh.write(_TMX_HEAD)
         for p in pairs:
-            origin = p.get("origin") or "es"
-            fh.write(f'    <tu tuid={quoteattr(str(p["id"]))} srclang="{origin}">\n')
-            fh.write(f'      <prop type="x-doc">{clean(str(p.get("doc", "")))}</prop>\n')
-            fh.write(f'      <prop type="x-engine">{clean(str(p.get("engine", "")))}</prop>\n')
-            for lang in ((origin, "en" if origin == "es" else "es")):
-                fh.write(f'      <tuv xml:lang="{lang}"><seg>{clean(one_line(p[lang]))}</seg></tuv>\n')
-            fh.write("    </tu>\n")
-        fh.write("  </body>\n</tmx>\n")
+            fh.write(_tmx_unit(p))
+        fh.write(_TMX_TAIL)
 
 
 def write_text(path: Path, text: str) -> None:
