@@ -3,7 +3,7 @@ and 2 workers and optional batching: wall time, articles/s, peak memory of the r
 Luigi scheduling overhead (a no-change rerun: scheduling + completeness checks only) and its share of the
 first run.
 
-python benchmarks/scale_bench.py --articles 200 400 --workers 1 2 [--batch-size 0 50] [--work DIR]
+python benchmarks/scale_bench.py --articles 1000 10000 --workers 1 2 [--batch-size auto 0 50] [--work DIR]
 """
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT))
 import synth  # noqa: E402
+from pipeline.commands.run import batch_size  # noqa: E402
 
 
 def timed_run(cmd: list[str]) -> tuple[float, float]:
@@ -50,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--articles", type=int, nargs="+", default=[1000])
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    ap.add_argument("--batch-size", type=int, nargs="+", default=[0])
+    ap.add_argument("--batch-size", nargs="+", default=["auto"],
+                    help="documents per Luigi task: 0 = six tasks per document, auto = what `pipeline run` picks")
     ap.add_argument("--work", default=None, help="scratch folder (default: a temporary one, removed after)")
     args = ap.parse_args(argv)
     work = Path(args.work or tempfile.mkdtemp(prefix="scale-bench-"))
@@ -64,7 +67,10 @@ def main(argv: list[str] | None = None) -> int:
                 out = work / f"out-{n}-w{workers}-b{batch}"
                 shutil.rmtree(out, ignore_errors=True)
                 cmd = [sys.executable, "-m", "pipeline", "run", "--engine", "apertium", "--input", str(inputs),
-                       "--output", str(out), "--workers", str(workers), "--batch-size", str(batch), "--no-progress"]
+                       "--output", str(out), "--workers", str(workers), "--no-progress"]
+                if batch == "auto":
+                    batch = batch_size(None, workers, n)
+                cmd += ["--batch-size", str(batch)]
                 first, peak = timed_run(cmd)
                 rerun, rerun_peak = timed_run(cmd)
                 # the no-change rerun starts no task, so every logged start belongs to the first run

@@ -128,10 +128,17 @@ class Config:
     source: str = ""  # the file it was loaded from
 
     def fingerprint(self, *sections: str) -> str:
-        """Stable hash of the named sections (all when none are named)."""
-        names = sections or tuple(f.name for f in dataclasses.fields(self) if f.name != "source")
-        payload = {n: dataclasses.asdict(getattr(self, n)) for n in names}
-        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+        """Stable hash of the named sections (all when none are named). Memoised: the config is frozen,
+        and every task of every document asks for it."""
+        memo = self.__dict__.get("_fingerprints")
+        if memo is None:
+            memo = {}
+            object.__setattr__(self, "_fingerprints", memo)
+        if sections not in memo:
+            names = sections or tuple(f.name for f in dataclasses.fields(self) if f.name != "source")
+            payload = {n: dataclasses.asdict(getattr(self, n)) for n in names}
+            memo[sections] = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+        return memo[sections]
 
 
 def _coerce(tp: Any, value: Any, where: str) -> Any:

@@ -92,6 +92,16 @@ class PipelineTask(luigi.Task):
     sections: ClassVar[tuple[str, ...]] = ()
     version: ClassVar[int] = 1  # bump when a stage's logic changes its output
 
+    @classmethod
+    def get_params(cls):
+        """Luigi walks ``dir(cls)`` on every instantiation; with six tasks per document that dominated
+        scheduling 10,000 articles. Parameters are class attributes, fixed once the class exists."""
+        cached = cls.__dict__.get("_luigi_params")
+        if cached is None:
+            cached = tuple(super().get_params())
+            cls._luigi_params = cached
+        return list(cached)
+
     @property
     def cfg(self) -> Config:
         return get_config(self.config_path)
@@ -146,6 +156,14 @@ class DocumentTask(PipelineTask):
             self.set_status_message(message)
         if callable(getattr(self, "set_progress_percentage", None)):
             self.set_progress_percentage(percent)
+
+
+def forget_task_instances() -> None:
+    """Drop Luigi's cache of task objects. Luigi keeps every task it ever instantiated; the corpus tasks
+    instantiate six per document to compute fingerprints and check completeness, so without this the
+    memory of a run would grow with the corpus (about 6 kB per document). The worker keeps its own
+    references to the tasks it schedules, and tasks compare by parameters, so nothing else changes."""
+    luigi.task_register.Register.clear_instance_cache()
 
 
 def read_stage(path: Path) -> tuple[dict[str, Any], list[Segment]]:

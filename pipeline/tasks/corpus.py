@@ -10,7 +10,8 @@ from pathlib import Path
 
 import luigi
 
-from pipeline.tasks.base import PipelineTask, _hash, iter_jsonl, list_inputs, pipeline, read_stage
+from pipeline.tasks.base import (PipelineTask, _hash, forget_task_instances, iter_jsonl, list_inputs, pipeline,
+                                 read_stage)
 from pipeline.tasks.document import RepairTranslations
 from pipeline import corpus as corpus_logic
 
@@ -40,20 +41,21 @@ class ProcessDocuments(PipelineTask):
 
     doc_paths = luigi.ListParameter()
 
-    def chains(self):
-        from pipeline.operations import _document_chain
-
-        return [_document_chain(p, self.output_dir, self.config_path) for p in self.doc_paths]
-
     def complete(self):
-        return all(RepairTranslations(doc_path=p, output_dir=self.output_dir, config_path=self.config_path)
-                   .complete() for p in self.doc_paths)
+        try:
+            return all(RepairTranslations(doc_path=p, output_dir=self.output_dir, config_path=self.config_path)
+                       .complete() for p in self.doc_paths)
+        finally:
+            forget_task_instances()
 
     def run(self):
-        for i, chain in enumerate(self.chains()):
-            for task in chain:
+        from pipeline.operations import _document_chain
+
+        for i, path in enumerate(self.doc_paths):
+            for task in _document_chain(path, self.output_dir, self.config_path):
                 if not task.complete():
                     task.run()
+            forget_task_instances()
             self.set_progress_percentage(int(100 * (i + 1) / len(self.doc_paths)))
             self.set_status_message(f"{i + 1}/{len(self.doc_paths)} documents")
 
@@ -72,6 +74,7 @@ class ExportCorpus(CorpusTask):
         if not hasattr(self, "_fp"):
             self._fp = _hash(self.stage, str(self.version), self.cfg.fingerprint(*self.sections),
                              *sorted(f"{t.doc_id}={t.fingerprint()}" for t in self.doc_tasks()))
+            forget_task_instances()
         return self._fp
 
     def version_dir(self) -> Path:
@@ -84,15 +87,17 @@ class ExportCorpus(CorpusTask):
         final = self.version_dir()
         tmp = final.parent / f".tmp-{final.name}-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
-        tasks = self.doc_tasks()
+        paths = [str(p) for p in list_inputs(self.input_dir)]
 
         def documents():  # one document in memory at a time: write_corpus consumes them as it goes
-            for i, task in enumerate(tasks):
+            for i, path in enumerate(paths):
+                task = RepairTranslations(doc_path=path, output_dir=self.output_dir, config_path=self.config_path)
                 header, segments = read_stage(Path(task.output().path))
                 yield corpus_logic.DocumentResult(task.doc_id, header, segments, _stage_counts(task))
                 if i % 50 == 0:
-                    self.set_progress_percentage(int(80 * i / max(1, len(tasks))))
-                    self.set_status_message(f"exporting {i}/{len(tasks)} documents")
+                    forget_task_instances()
+                    self.set_progress_percentage(int(80 * i / max(1, len(paths))))
+                    self.set_status_message(f"exporting {i}/{len(paths)} documents")
 
         try:
             corpus_logic.write_corpus(tmp, documents(), self.cfg, version=self.fingerprint())
@@ -134,8 +139,10 @@ class PublishCorpus(CorpusTask):
     """Point ``<output>/corpus`` at the exported version; readers never see a half-written corpus."""
 
     def requires(self):
-        return ExportCorpus(input_dir=self.input_dir, output_dir=self.output_dir, config_path=self.config_path,
-                            batch_size=self.batch_size)
+        if not hasattr(self, "_export"):  # kept: its fingerprint covers every document
+            self._export = ExportCorpus(input_dir=self.input_dir, output_dir=self.output_dir,
+                                        config_path=self.config_path, batch_size=self.batch_size)
+        return self._export
 
     def link(self) -> Path:
         return self.out_root / "corpus"
@@ -162,5 +169,7 @@ class BuildCorpus(luigi.WrapperTask):
     batch_size = luigi.IntParameter(default=0, significant=False)
 
     def requires(self):
-        return PublishCorpus(input_dir=self.input_dir, output_dir=self.output_dir, config_path=self.config_path,
-                             batch_size=self.batch_size)
+        if not hasattr(self, "_publish"):
+            self._publish = PublishCorpus(input_dir=self.input_dir, output_dir=self.output_dir,
+                                          config_path=self.config_path, batch_size=self.batch_size)
+        return self._publish
