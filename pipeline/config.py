@@ -30,6 +30,9 @@ class ConfigError(ValueError):
 class IngestConfig:
     fix_encoding: bool = True  # run ftfy (mojibake, HTML entities, ...)
     max_bytes: int = 64 * 1024 * 1024  # larger inputs are rejected with a reason
+    # one line longer than this is a dump or minified data, not an article: rejected before ftfy, so a
+    # 50 MB single line costs a read, not minutes in every stage
+    max_line_bytes: int = 1_000_000
 
 
 @dataclass(frozen=True)

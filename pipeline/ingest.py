@@ -157,6 +157,10 @@ def ingest_bytes(doc: str, path: str, data: bytes, config: IngestConfig | None =
         body = raw_line.rstrip("\r\n")
         raw_len = len(raw_line.encode(codec))
         body_len = len(body.encode(codec))
+        if body_len > config.max_line_bytes:
+            return Ingested(doc=doc, path=path, sha256=rec.sha256, size=rec.size, encoding=enc, status="rejected",
+                            reason="line_too_long", message=f"a line of {body_len} bytes is over "
+                                                            f"ingest.max_line_bytes={config.max_line_bytes}")
         new, steps = normalise_line(body, config.fix_encoding)
         if steps:
             rec.fixes.append({"line": len(out_lines), "steps": steps})

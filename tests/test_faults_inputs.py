@@ -7,19 +7,11 @@ import shutil
 import subprocess
 
 from conftest import SEEDS, needs_apertium
-from pipeline.tasks.document import MAX_LINE_BYTES, longest_line_bytes
+from pipeline.config import IngestConfig
 from test_faults import env, pipeline_cmd
 from test_operations import write_config
 
 pytestmark = needs_apertium
-
-
-def test_longest_line_counts_across_read_blocks(tmp_path):
-    f = tmp_path / "x"
-    f.write_bytes(b"ab\n" + b"c" * (3 << 20) + b"\nlast")
-    assert longest_line_bytes(str(f)) == 3 << 20
-    f.write_bytes(b"")
-    assert longest_line_bytes(str(f)) == 0
 
 
 def test_50mb_single_line_is_rejected_with_a_reason_and_the_rest_goes_on(tmp_path):
@@ -36,7 +28,7 @@ def test_50mb_single_line_is_rejected_with_a_reason_and_the_rest_goes_on(tmp_pat
     rejects = [json.loads(x) for x in (output / "corpus" / "rejected.jsonl").open(encoding="utf-8")]
     doc_rejects = [r for r in rejects if r["segment"] is None]
     assert [r["reason"] for r in doc_rejects] == ["document:line_too_long"]
-    assert str(MAX_LINE_BYTES) in doc_rejects[0]["message"]
+    assert f"ingest.max_line_bytes={IngestConfig().max_line_bytes}" in doc_rejects[0]["message"]
     pairs = [json.loads(x) for x in (output / "corpus" / "es-en.jsonl").open(encoding="utf-8")]
     assert pairs and all(p["source"]["path"].endswith("Año nuevo, Caracas.txt") for p in pairs)
     assert {p["doc"] for p in pairs} == {"ano-nuevo-caracas-" + pairs[0]["doc"].rsplit("-", 1)[-1]}

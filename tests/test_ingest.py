@@ -6,6 +6,7 @@ import codecs
 import pytest
 from hypothesis import given, strategies as st
 
+from pipeline.config import IngestConfig
 from pipeline.ingest import ingest_bytes
 
 
@@ -68,3 +69,12 @@ def test_unchanged_lines_map_exactly(lines):
     for ln in rec.lines:
         if not ln.changed and ln.end > ln.start:
             assert data[ln.raw_start:ln.raw_end].decode("utf-8") == rec.text[ln.start:ln.end]
+
+
+def test_a_line_over_the_byte_limit_rejects_the_document():
+    cfg = IngestConfig(max_line_bytes=10)
+    ok = ingest_bytes("d", "d.txt", "ñandú 1234\nshort\n".encode(), cfg)  # 10 characters but 12 bytes
+    assert ok.status == "rejected" and ok.reason == "line_too_long" and "12 bytes" in ok.message
+    assert ingest_bytes("d", "d.txt", b"0123456789\nshort\n", cfg).status == "ok"  # exactly at the limit
+    utf16 = ingest_bytes("d", "d.txt", codecs.BOM_UTF16_LE + "abcdef\n".encode("utf-16-le"), cfg)
+    assert utf16.reason == "line_too_long" and utf16.encoding  # counted in the file's own encoding

@@ -2,7 +2,6 @@
 repair translations. Each reads its upstream JSON-lines file, calls pipeline/ logic and writes its own."""
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections import Counter
 
@@ -13,40 +12,18 @@ from pipeline.tasks.base import DocumentTask
 from pipeline.writers import atomic_open
 
 
-MAX_LINE_BYTES = 1_000_000
-
-
-def longest_line_bytes(path: str) -> int:
-    """Length of the longest line in bytes, read in blocks (a 50 MB single line never sits in memory)."""
-    longest = current = 0
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            parts = block.split(b"\n")
-            current += len(parts[0])
-            if len(parts) > 1:
-                longest = max(longest, current, *(len(x) for x in parts[1:-1]))
-                current = len(parts[-1])
-    return max(longest, current)
-
-
 class IngestDocument(DocumentTask):
     """Decode and repair the raw article; a bad file becomes a rejected record, never a crash."""
 
     stage = "ingest"
     sections = ("ingest",)
-    version = 2  # 2: documents with a line over MAX_LINE_BYTES are rejected
+    version = 3  # 3: documents with a line over ingest.max_line_bytes are rejected (in pipeline.ingest)
 
     def requires(self):
         return []
 
     def run(self):
         rec = ingest_file(self.doc_id, self.doc_path, self.cfg.ingest)
-        longest = longest_line_bytes(self.doc_path) if rec.status == "ok" else 0
-        if longest > MAX_LINE_BYTES:
-            # one huge line is a dump or minified data, not an article; segmenting and detecting it took
-            # minutes per stage (50 MB: >5 min before this check), so reject it up front with a reason
-            rec = dataclasses.replace(rec, status="rejected", reason="line_too_long", text="", lines=[], fixes=[],
-                                      message=f"a line of {longest} bytes (limit {MAX_LINE_BYTES})")
         with atomic_open(self.output().path) as fh:
             fh.write(json.dumps({"_header": True, "stage": self.stage, "fingerprint": self.fingerprint(),
                                  **rec.to_dict()}, ensure_ascii=False, sort_keys=True) + "\n")
