@@ -87,6 +87,11 @@ def test_two_workers_on_one_luigid_run_every_task_once(luigid, tmp_path):
     done = json.load(urllib.request.urlopen(f"{luigid}/api/task_list?data=" + urllib.request.quote(
         json.dumps({"status": "DONE"})), timeout=10))["response"]
     assert sum(1 for t in done.values() if t["name"] == "TranslateSegments") == ARTICLES
+    # progress and status messages reached the scheduler (what luigid's web page shows per task)
+    translate = [t for t in done.values() if t["name"] == "TranslateSegments"]
+    assert {(t["status_message"], t["progress_percentage"]) for t in translate} == {("translate: done", 100)}
+    export = [t for t in done.values() if t["name"] == "ExportCorpus"]
+    assert export[0]["progress_percentage"] == 100 and "documents" in export[0]["status_message"]
 
     assert corpus_bytes(shared) == corpus_bytes(single)
     assert os.readlink(shared / "corpus") == os.readlink(single / "corpus")

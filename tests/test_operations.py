@@ -212,3 +212,30 @@ def test_batched_tasks_give_the_same_files_and_switching_reruns_nothing(built, t
     result = build(inputs, output, config, batch_size=2)  # per-document outputs already there
     assert "ProcessDocuments" not in ran_successfully(result)
     assert operations.stage_file_states(str(output)) == states
+
+
+def test_batch_and_export_tasks_report_progress_to_the_scheduler(tmp_path):
+    """What luigid's web page shows: status messages and percentages, recorded through the callbacks a
+    Luigi worker installs on the task it runs."""
+    from pipeline.tasks.corpus import ExportCorpus, ProcessDocuments
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for seed in sorted(SEEDS.glob("*.txt"))[:2]:
+        shutil.copy(seed, inputs)
+    config, output = write_config(tmp_path), str(tmp_path / "out")
+    seen: list[tuple[str, object]] = []
+
+    def install(task):
+        task.set_status_message = lambda m: seen.append(("message", m))
+        task.set_progress_percentage = lambda p: seen.append(("percent", p))
+        return task
+
+    paths = [str(p) for p in sorted(inputs.iterdir())]
+    install(ProcessDocuments(doc_paths=paths, output_dir=output, config_path=config)).run()
+    assert seen == [("message", "1/2 documents"), ("percent", 50), ("message", "2/2 documents"), ("percent", 100)]
+    seen.clear()
+    install(ExportCorpus(input_dir=str(inputs), output_dir=output, config_path=config)).run()
+    percents = [v for k, v in seen if k == "percent"]
+    assert percents == sorted(percents) and percents[-1] == 100
+    assert re.fullmatch(r"exported 2 documents: \d+ pairs, \d+ rejects", [v for k, v in seen if k == "message"][-1])

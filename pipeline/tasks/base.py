@@ -113,6 +113,14 @@ class PipelineTask(luigi.Task):
     def extra_fingerprint(self) -> str:
         return ""
 
+    def progress(self, message: str, percent: int) -> None:
+        """Status visible in luigid's web page (a no-op without a scheduler, or when a batch task runs
+        this stage in-process: Luigi sets these callbacks only on the task a worker runs)."""
+        if callable(getattr(self, "set_status_message", None)):
+            self.set_status_message(message)
+        if callable(getattr(self, "set_progress_percentage", None)):
+            self.set_progress_percentage(percent)
+
 
 class DocumentTask(PipelineTask):
     """One stage for one document. Subclasses set ``stage``/``sections`` and write ``requires``/``transform``."""
@@ -148,15 +156,6 @@ class DocumentTask(PipelineTask):
             fh.write(json.dumps(header, ensure_ascii=False, sort_keys=True) + "\n")
             for seg in segments:
                 fh.write(json.dumps(seg.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
-
-    def progress(self, message: str, percent: int) -> None:
-        """Status visible in luigid's web page (a no-op without a scheduler, or when a batch task runs
-        this stage in-process: Luigi sets these callbacks only on the task a worker runs)."""
-        if callable(getattr(self, "set_status_message", None)):
-            self.set_status_message(message)
-        if callable(getattr(self, "set_progress_percentage", None)):
-            self.set_progress_percentage(percent)
-
 
 def forget_task_instances() -> None:
     """Drop Luigi's cache of task objects. Luigi keeps every task it ever instantiated; the corpus tasks

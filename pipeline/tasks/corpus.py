@@ -56,8 +56,7 @@ class ProcessDocuments(PipelineTask):
                 if not task.complete():
                     task.run()
             forget_task_instances()
-            self.set_progress_percentage(int(100 * (i + 1) / len(self.doc_paths)))
-            self.set_status_message(f"{i + 1}/{len(self.doc_paths)} documents")
+            self.progress(f"{i + 1}/{len(self.doc_paths)} documents", int(100 * (i + 1) / len(self.doc_paths)))
 
 
 class ExportCorpus(CorpusTask):
@@ -96,11 +95,10 @@ class ExportCorpus(CorpusTask):
                 yield corpus_logic.DocumentResult(task.doc_id, header, segments, _stage_counts(task))
                 if i % 50 == 0:
                     forget_task_instances()
-                    self.set_progress_percentage(int(80 * i / max(1, len(paths))))
-                    self.set_status_message(f"exporting {i}/{len(paths)} documents")
+                    self.progress(f"exporting {i}/{len(paths)} documents", int(80 * i / max(1, len(paths))))
 
         try:
-            corpus_logic.write_corpus(tmp, documents(), self.cfg, version=self.fingerprint())
+            manifest = corpus_logic.write_corpus(tmp, documents(), self.cfg, version=self.fingerprint())
         except BaseException:  # disk full, killed worker ...: leave no half-written version behind
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -111,7 +109,8 @@ class ExportCorpus(CorpusTask):
                 shutil.rmtree(tmp, ignore_errors=True)
             else:
                 raise
-        self.set_progress_percentage(100)
+        self.progress(f"exported {len(paths)} documents: {manifest['pairs']} pairs, {manifest['rejects']} rejects",
+                      100)
 
 
 def _stage_counts(task) -> dict[str, dict]:
