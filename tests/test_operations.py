@@ -239,3 +239,17 @@ def test_batch_and_export_tasks_report_progress_to_the_scheduler(tmp_path):
     percents = [v for k, v in seen if k == "percent"]
     assert percents == sorted(percents) and percents[-1] == 100
     assert re.fullmatch(r"exported 2 documents: \d+ pairs, \d+ rejects", [v for k, v in seen if k == "message"][-1])
+
+
+@pytest.mark.parametrize("sections", [{}, {"repairs": {"review_below": 0.5}}, {"filters": {"min_chars": 3}}])
+def test_fingerprints_without_task_objects_equal_the_tasks_own(tmp_path, sections):
+    """Large runs compute document fingerprints with class methods (no Luigi objects): they must be the
+    very paths the stage tasks write."""
+    from pipeline.tasks.document import RepairTranslations, document_fingerprint, final_output
+
+    config, output = write_config(tmp_path, **sections), str(tmp_path / "out")
+    luigi.task_register.Register.clear_instance_cache()
+    for seed in sorted(SEEDS.glob("*.txt")):
+        task = RepairTranslations(doc_path=str(seed), output_dir=output, config_path=config)
+        assert document_fingerprint(str(seed), output, config) == task.fingerprint()
+        assert str(final_output(str(seed), output, config)) == task.output().path

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import luigi
 
-from pipeline.tasks.base import (PipelineTask, _hash, forget_task_instances, iter_jsonl, list_inputs, pipeline,
-                                 read_stage)
-from pipeline.tasks.document import RepairTranslations
+from pipeline.tasks.base import (PipelineTask, _hash, doc_id_for, forget_task_instances, iter_jsonl, list_inputs,
+                                 pipeline, read_stage)
+from pipeline.tasks.document import RepairTranslations, document_fingerprint, final_output
 from pipeline import corpus as corpus_logic
 
 
@@ -42,11 +42,7 @@ class ProcessDocuments(PipelineTask):
     doc_paths = luigi.ListParameter()
 
     def complete(self):
-        try:
-            return all(RepairTranslations(doc_path=p, output_dir=self.output_dir, config_path=self.config_path)
-                       .complete() for p in self.doc_paths)
-        finally:
-            forget_task_instances()
+        return all(final_output(p, self.output_dir, self.config_path).exists() for p in self.doc_paths)
 
     def run(self):
         from pipeline.operations import _document_chain
@@ -71,9 +67,10 @@ class ExportCorpus(CorpusTask):
 
     def fingerprint(self) -> str:
         if not hasattr(self, "_fp"):
+            docs = (str(p) for p in list_inputs(self.input_dir))
             self._fp = _hash(self.stage, str(self.version), self.cfg.fingerprint(*self.sections),
-                             *sorted(f"{t.doc_id}={t.fingerprint()}" for t in self.doc_tasks()))
-            forget_task_instances()
+                             *sorted(f"{doc_id_for(p)}={document_fingerprint(p, self.output_dir, self.config_path)}"
+                                     for p in docs))
         return self._fp
 
     def version_dir(self) -> Path:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 
 from pipeline import runtime, stages
 from pipeline.ingest import ingest_file
 from pipeline.segmentation import segment_document
-from pipeline.tasks.base import DocumentTask
+from pipeline.tasks.base import DocumentTask, doc_id_for, get_config, input_checksum
 from pipeline.writers import atomic_open
 
 
@@ -107,9 +108,10 @@ class TranslateSegments(_SegmentStage):
     sections = ("ingest", "segmentation", "langid", "repairs", "translation")
     upstream = RepairSource
 
-    def extra_fingerprint(self):
+    @classmethod
+    def extra_fingerprint(cls, cfg, output_dir):
         # installing an argos package switches 'auto' to it: outputs made by the old engine go stale
-        return json.dumps(runtime.engine_identity(self.cfg, self.output_dir), sort_keys=True)
+        return json.dumps(runtime.engine_identity(cfg, output_dir), sort_keys=True)
 
     def transform(self, header, segments):
         from pipeline.translation import NameIndex
@@ -135,3 +137,23 @@ class RepairTranslations(_SegmentStage):
 
     def counts(self, segments):
         return {"repaired": sum(1 for s in segments if s.repairs), "flagged": sum(1 for s in segments if s.flagged)}
+
+
+CHAIN: tuple[type[DocumentTask], ...] = (IngestDocument, SegmentDocument, DetectLanguages, RepairSource,
+                                          TranslateSegments, RepairTranslations)
+
+
+def document_fingerprint(doc_path: str, output_dir: str, config_path: str) -> str:
+    """The fingerprint of a document's last stage (``RepairTranslations``), computed without Luigi task
+    objects; equal to ``RepairTranslations(...).fingerprint()``."""
+    cfg = get_config(config_path)
+    fp = input_checksum(doc_path)
+    for stage in CHAIN:
+        fp = stage.stage_fingerprint(fp, cfg, output_dir)
+    return fp
+
+
+def final_output(doc_path: str, output_dir: str, config_path: str) -> Path:
+    """Where ``RepairTranslations`` writes this document: its presence means the document is done."""
+    return Path(output_dir) / "work" / RepairTranslations.stage / doc_id_for(doc_path) / (
+        f"{document_fingerprint(doc_path, output_dir, config_path)}.jsonl")
