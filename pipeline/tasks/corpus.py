@@ -27,12 +27,12 @@ class CorpusTask(PipelineTask):
                 for p in list_inputs(self.input_dir)]
 
     def document_requirements(self) -> list[luigi.Task]:
-        docs = self.doc_tasks()
         if self.batch_size <= 0:
-            return docs
-        return [ProcessDocuments(doc_paths=[t.doc_path for t in docs[i:i + self.batch_size]],
-                                 output_dir=self.output_dir, config_path=self.config_path)
-                for i in range(0, len(docs), self.batch_size)]
+            return self.doc_tasks()
+        paths = [str(p) for p in list_inputs(self.input_dir)]  # no per-document task objects
+        return [ProcessDocuments(doc_paths=paths[i:i + self.batch_size], output_dir=self.output_dir,
+                                 config_path=self.config_path)
+                for i in range(0, len(paths), self.batch_size)]
 
 
 class ProcessDocuments(PipelineTask):
