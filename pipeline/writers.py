@@ -52,15 +52,6 @@ def one_line(text: str) -> str:
     return _LINE_BREAKS.sub(" ", text).strip()
 
 
-def write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> int:
-    n = 0
-    with atomic_open(path) as fh:
-        for rec in records:
-            fh.write(json.dumps(rec, ensure_ascii=False, sort_keys=True) + "\n")
-            n += 1
-    return n
-
-
 def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
     with open(path, encoding="utf-8") as fh:
         for line in fh:
@@ -158,15 +149,6 @@ def _tmx_unit(p: dict[str, Any]) -> str:
         parts.append(f'      <tuv xml:lang="{lang}"><seg>{_xml_text(one_line(p[lang]))}</seg></tuv>\n')
     parts.append("    </tu>\n")
     return "".join(parts)
-
-
-def write_tmx(path: Path, pairs: Iterable[dict[str, Any]]) -> None:
-    """TMX 1.4b with the required header attributes; one <tu> per pair, its original side as srclang."""
-    with atomic_open(path) as fh:
-        fh.write(_TMX_HEAD)
-        for p in pairs:
-            fh.write(_tmx_unit(p))
-        fh.write(_TMX_TAIL)
 
 
 def write_text(path: Path, text: str) -> None:

@@ -22,14 +22,17 @@ class CorpusTask(PipelineTask):
     # files and fingerprints, so switching is free), which keeps 10,000+ articles cheap for the scheduler.
     batch_size = luigi.IntParameter(default=0, significant=False)
 
+    def input_paths(self) -> list[str]:
+        return [str(p) for p in list_inputs(self.input_dir)]
+
     def doc_tasks(self) -> list[RepairTranslations]:
-        return [RepairTranslations(doc_path=str(p), output_dir=self.output_dir, config_path=self.config_path)
-                for p in list_inputs(self.input_dir)]
+        return [RepairTranslations(doc_path=p, output_dir=self.output_dir, config_path=self.config_path)
+                for p in self.input_paths()]
 
     def document_requirements(self) -> list[luigi.Task]:
         if self.batch_size <= 0:
             return self.doc_tasks()
-        paths = [str(p) for p in list_inputs(self.input_dir)]  # no per-document task objects
+        paths = self.input_paths()  # no per-document task objects
         return [ProcessDocuments(doc_paths=paths[i:i + self.batch_size], output_dir=self.output_dir,
                                  config_path=self.config_path)
                 for i in range(0, len(paths), self.batch_size)]
@@ -67,10 +70,9 @@ class ExportCorpus(CorpusTask):
 
     def fingerprint(self) -> str:
         if not hasattr(self, "_fp"):
-            docs = (str(p) for p in list_inputs(self.input_dir))
             self._fp = _hash(self.stage, str(self.version), self.cfg.fingerprint(*self.sections),
                              *sorted(f"{doc_id_for(p)}={document_fingerprint(p, self.output_dir, self.config_path)}"
-                                     for p in docs))
+                                     for p in self.input_paths()))
         return self._fp
 
     def version_dir(self) -> Path:
@@ -83,7 +85,7 @@ class ExportCorpus(CorpusTask):
         final = self.version_dir()
         tmp = final.parent / f".tmp-{final.name}-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
-        paths = [str(p) for p in list_inputs(self.input_dir)]
+        paths = self.input_paths()
 
         def documents():  # one document in memory at a time: write_corpus consumes them as it goes
             for i, path in enumerate(paths):
