@@ -32,7 +32,7 @@ from argos_fixture import build_package, model_size_mb  # noqa: E402
 
 from pipeline import argos_models  # noqa: E402
 from pipeline.config import load_config  # noqa: E402
-from pipeline.engines.argos import ArgosEngine  # noqa: E402
+from pipeline.translate.engines.argos import ArgosEngine  # noqa: E402
 
 
 def upstream_offline(pkgdir: Path, cfg, bound):

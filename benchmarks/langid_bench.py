@@ -15,7 +15,7 @@ from pathlib import Path
 
 import regex
 
-from pipeline.langid import LanguageDetector, _langdetect_probs
+from pipeline.langid.detector import LanguageDetector, _langdetect_probs
 
 HERE = Path(__file__).resolve().parent
 _WORD = regex.compile(r"\p{L}+(?:['’]\p{L}+)*")

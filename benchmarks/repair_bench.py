@@ -11,7 +11,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from pipeline.repairs import DocumentContext, Repairer, looks_like_heading, matches_expected
+from pipeline.repair.repairer import DocumentContext, Repairer, looks_like_heading, matches_expected
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "repairs"
 

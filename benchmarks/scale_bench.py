@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
 import synth  # noqa: E402
-from pipeline.commands.run import batch_size  # noqa: E402
+from pipeline.service.run import batch_size  # noqa: E402
 
 
 def timed_run(cmd: list[str]) -> tuple[float, float]:

@@ -16,9 +16,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sacrebleu  # noqa: E402
 
 from pipeline.config import load_config  # noqa: E402
-from pipeline.engines import get_engine  # noqa: E402
+from pipeline.translate.engines import get_engine  # noqa: E402
 from pipeline.protect import find_protected  # noqa: E402
-from pipeline.translation import Translator  # noqa: E402
+from pipeline.translate.translator import Translator  # noqa: E402
 
 
 def kept(src: list[str], out: list[str]) -> tuple[int, int]:

@@ -21,8 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipeline.config import load_config  # noqa: E402
-from pipeline.engines import get_engine  # noqa: E402
-from pipeline.translation import Translator  # noqa: E402
+from pipeline.translate.engines import get_engine  # noqa: E402
+from pipeline.translate.translator import Translator  # noqa: E402
 
 DATA = Path(__file__).parent / "data" / "translation_es.txt"
 

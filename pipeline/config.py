@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from pipeline.repair.registry import rule_names
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = REPO_ROOT / "configs" / "pipeline.yaml"
 
@@ -217,12 +219,10 @@ def _validate(obj: Any, where: str) -> None:
         if not 0.0 <= obj.min_confidence <= 1.0:
             raise ConfigError(f"{where}.min_confidence: must be in [0, 1]")
     if isinstance(obj, RepairConfig):
-        from pipeline import repairs  # late import: repairs imports config types
-
-        unknown = [r for r in obj.rules if r not in repairs.REGISTRY]
+        known = rule_names()
+        unknown = [r for r in obj.rules if r not in known]
         if unknown:
-            raise ConfigError(f"{where}.rules: unknown rule(s) {', '.join(unknown)}; "
-                              f"known: {', '.join(repairs.REGISTRY)}")
+            raise ConfigError(f"{where}.rules: unknown rule(s) {', '.join(unknown)}; known: {', '.join(known)}")
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:

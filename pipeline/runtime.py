@@ -14,21 +14,21 @@ from pipeline.config import Config
 
 @functools.lru_cache(maxsize=4)
 def detector(cfg: Config) -> Any:
-    from pipeline.langid import LanguageDetector
+    from pipeline.langid.detector import LanguageDetector
 
     return LanguageDetector(cfg.langid)
 
 
 @functools.lru_cache(maxsize=4)
 def repairer(cfg: Config) -> Any:
-    from pipeline.repairs import Repairer
+    from pipeline.repair.repairer import Repairer
 
     return Repairer(cfg.repairs)
 
 
 @functools.lru_cache(maxsize=4)
 def translator(cfg: Config, output_root: str) -> Any:
-    from pipeline.translation import Translator
+    from pipeline.translate.translator import Translator
 
     return Translator(cfg.translation, cache_dir=Path(output_root))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from pipeline.records import LangSpan, Segment
-from pipeline.segmentation import NON_PAIR_REASONS, TRANSLATABLE_KINDS
+from pipeline.segment.segmentation import NON_PAIR_REASONS, TRANSLATABLE_KINDS
 
 PAIR_LANGS = ("es", "en")
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import Config
-from pipeline.corpus import DocumentResult, write_corpus
-from pipeline.ingest import ingest_bytes
+from pipeline.corpus.export import DocumentResult, write_corpus
+from pipeline.ingest.reader import ingest_bytes
 from pipeline.records import Segment
 
 LONG = " ".join(["The delegation discussed energy, agriculture and trade in local currencies."] * 6)

@@ -16,12 +16,13 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from argos_fixture import build_package  # noqa: E402
 
-from pipeline import argos_models, cli  # noqa: E402
+from pipeline import cli  # noqa: E402
+from pipeline.translate import models as argos_models  # noqa: E402
 from pipeline.config import ArgosConfig, CacheConfig, TranslationConfig  # noqa: E402
-from pipeline.engines import argos as argos_engine  # noqa: E402
-from pipeline.engines import ApertiumEngine, ArgosEngine, EngineTimeout, get_engine  # noqa: E402
+from pipeline.translate.engines import argos as argos_engine  # noqa: E402
+from pipeline.translate.engines import ApertiumEngine, ArgosEngine, EngineTimeout, get_engine  # noqa: E402
 from pipeline.protect import find_protected  # noqa: E402
-from pipeline.translation import Translator  # noqa: E402
+from pipeline.translate.translator import Translator  # noqa: E402
 
 HAS_APERTIUM = shutil.which("apertium") is not None
 needs_apertium = pytest.mark.skipif(not HAS_APERTIUM, reason="apertium-eng-spa not installed")

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, needs_apertium
-from pipeline import operations
+from pipeline.service import operations
 from pipeline.cli import main as cli_main
 from test_operations import corpus_bytes, write_config
 
@@ -122,7 +122,7 @@ def test_disk_full_during_export_leaves_the_published_corpus_untouched(reference
     # a changed article forces a new export, which then meets a full disk
     first = sorted((tmp_path / "in").iterdir())[0]
     first.write_text(first.read_text(encoding="utf-8") + "\nOne more line from Caracas.\n", encoding="utf-8")
-    import pipeline.writers as writers
+    import pipeline.io as writers
 
     real_replace = os.replace
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.config import FilterConfig
-from pipeline.filters import filter_pairs
+from pipeline.corpus.filters import filter_pairs
 
 
 @pytest.mark.parametrize("es,en,reason", [

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from pipeline.config import IngestConfig
-from pipeline.ingest import ingest_bytes
+from pipeline.ingest.reader import ingest_bytes
 
 
 def test_utf8_plain(seeds_dir):

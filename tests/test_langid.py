@@ -1,4 +1,4 @@
-"""Tests for pipeline.langid: labelled cases, every seed segment, determinism across processes,
+"""Tests for pipeline.langid.detector: labelled cases, every seed segment, determinism across processes,
 protected-only text, third languages, context, spans and the ``pipeline detect`` command."""
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.config import LangIdConfig
-from pipeline.langid import Detection, LanguageDetector
+from pipeline.langid.detector import Detection, LanguageDetector
 
 DATA = Path(__file__).resolve().parent / "data"
 ROOT = Path(__file__).resolve().parent.parent

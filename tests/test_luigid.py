@@ -11,12 +11,13 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 from collections import Counter
 
 import pytest
 
 from conftest import ROOT, needs_apertium
-from pipeline import operations
+from pipeline.service import operations
 from test_faults import env, pipeline_cmd
 from test_operations import corpus_bytes, write_config
 
@@ -35,12 +36,14 @@ def free_port() -> int:
 
 @pytest.fixture
 def luigid(tmp_path):
-    if shutil.which("luigid") is None:
-        pytest.skip("luigid is not on PATH")
+    # luigid is installed with luigi, next to this interpreter (the virtualenv's bin/ need not be on PATH)
+    exe = Path(sys.executable).parent / "luigid"
+    luigid_cmd = [str(exe)] if exe.exists() else ([shutil.which("luigid")] if shutil.which("luigid") else None)
+    assert luigid_cmd, f"luigid not found next to {sys.executable} nor on PATH (it is installed with luigi)"
     port = free_port()
     state = tmp_path / "luigid"
     state.mkdir()
-    proc = subprocess.Popen(["luigid", "--port", str(port), "--address", "127.0.0.1",
+    proc = subprocess.Popen([*luigid_cmd, "--port", str(port), "--address", "127.0.0.1",
                              "--state-path", str(state / "state.pickle"), "--logdir", str(state)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=state)
     url = f"http://127.0.0.1:{port}"

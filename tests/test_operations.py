@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, SEEDS, needs_apertium
-from pipeline import operations
+from pipeline.service import operations
 from pipeline.tasks import BuildCorpus
 
 pytestmark = needs_apertium

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from pipeline.config import RepairConfig, load_config
 from pipeline.protect import find_protected
-from pipeline.repairs import (FLAGGED, REGISTRY, DocumentContext, Repairer, looks_like_heading,
-                              matches_expected, replay)
+from pipeline.repair.registry import REGISTRY, replay
+from pipeline.repair.repairer import FLAGGED, DocumentContext, Repairer, looks_like_heading, matches_expected
 
 DATA = Path(__file__).parent / "data" / "repairs"
 SEEDS = Path(__file__).parent.parent / "seeds"
@@ -178,7 +178,7 @@ def test_acronym_defined_names_are_kept():
 
 
 def test_missing_dictionary_degrades(caplog):
-    from pipeline.lexicon import load_lexicon
+    from pipeline.resources.lexicon import load_lexicon
     load_lexicon.cache_clear()
     with caplog.at_level(logging.WARNING):
         r = Repairer(RepairConfig(dictionary="/nonexistent/en_US.dic"))

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-from pipeline.ingest import ingest_file
-from pipeline.segmentation import segment_document
+from pipeline.ingest.reader import ingest_file
+from pipeline.segment.segmentation import segment_document
 
 CASES = [json.loads(line) for line in (Path(__file__).parent / "data" / "segmentation_cases.jsonl").open(encoding="utf-8")]
 

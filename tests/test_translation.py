@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from pipeline import engines
-from pipeline.cache import TranslationCache
+from pipeline.translate import engines
+from pipeline.translate.cache import TranslationCache
 from pipeline.config import CacheConfig, TranslationConfig
-from pipeline.engines import EngineError, EngineTimeout, EngineUnavailable
-from pipeline.names import NameIndex
+from pipeline.translate.engines import EngineError, EngineTimeout, EngineUnavailable
+from pipeline.translate.names import NameIndex
 from pipeline.protect import find_protected
 from pipeline.records import LangSpan
-from pipeline.translation import Translator, split_long
+from pipeline.translate.translator import Translator, split_long
 
 DATA = Path(__file__).parent / "data"
 HAS_APERTIUM = shutil.which("apertium") is not None
@@ -79,7 +79,7 @@ class FailingEngine(UpperEngine):
 def make(tmp_path, engine, monkeypatch, **kw) -> Translator:
     cfg = TranslationConfig(glossary=str(Path(__file__).parent.parent / "configs" / "glossary.yaml"),
                             cache=CacheConfig(path=str(tmp_path / "c.sqlite3")), **kw)
-    monkeypatch.setattr("pipeline.translation.get_engine", lambda c, s, t: engine)
+    monkeypatch.setattr("pipeline.translate.translator.get_engine", lambda c, s, t: engine)
     return Translator(cfg)
 
 

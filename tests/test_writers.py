@@ -6,7 +6,8 @@ import json
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from pipeline.writers import atomic_open, write_parallel
+from pipeline.corpus.writers import write_parallel
+from pipeline.io import atomic_open
 
 PAIRS = [
     {"id": "d:1", "doc": "d", "es": "Nos reunimos con @Fariacrt 🇻🇪 <hoy> & \"mañana\"", "en": "We met @Fariacrt 🇻🇪 <today> & \"tomorrow\"", "origin": "es", "engine": "apertium"},

@@ -14,7 +14,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from pipeline.cache import TranslationCache
+    from pipeline.translate.cache import TranslationCache
 
     cfg = load_config(args.config).translation.cache
     path = Path(cfg.path)

@@ -6,7 +6,7 @@ import contextlib
 import sys
 from pathlib import Path
 
-from pipeline.commands import run as run_command
+from pipeline.service import run as service
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,24 +27,24 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def clean(args: argparse.Namespace) -> int:
-    from pipeline.operations import OperationError, clean as do_clean, describe
+    from pipeline.service.operations import OperationError, clean as do_clean, describe
 
     output = Path(args.output)
     if not output.is_dir():
         print(f"pipeline: output folder not found: {output}", file=sys.stderr)
-        return run_command.EXIT_USAGE
+        return service.EXIT_USAGE
     try:
-        config_path = run_command.effective_config(args.config, args.engine, output)
-        with contextlib.nullcontext() if args.no_lock else run_command.output_lock(output):
+        config_path = service.effective_config(args.config, args.engine, output)
+        with contextlib.nullcontext() if args.no_lock else service.output_lock(output):
             report = do_clean(args.input, str(output), config_path, keep=args.keep, dry_run=args.dry_run,
                               min_age_s=args.min_age)
     except (OperationError, FileNotFoundError) as exc:
         print(f"pipeline: {exc}", file=sys.stderr)
-        return run_command.EXIT_USAGE
+        return service.EXIT_USAGE
     verb = "would remove" if args.dry_run else "removed"
     for kind, paths in (("stale stage file", report.stage_files), ("corpus version", report.versions),
                         ("leftover", report.temporaries)):
         for p in describe(paths, str(output)):
             print(f"{verb} {kind}: {p}")
     print(f"{verb} {report.total()} item(s)", file=sys.stderr)
-    return run_command.EXIT_OK
+    return service.EXIT_OK

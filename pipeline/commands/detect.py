@@ -19,7 +19,7 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from pipeline.config import load_config
-    from pipeline.langid import LanguageDetector
+    from pipeline.langid.detector import LanguageDetector
 
     detector = LanguageDetector(load_config(args.config).langid)
     # Keep exactly one output line per input line: split on '\n' only (not on other line breaks).

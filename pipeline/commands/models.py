@@ -19,7 +19,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from pipeline import argos_models
+    from pipeline.translate import models as argos_models
 
     directory = args.packages_dir
     if directory is None:

@@ -21,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipeline.repairs import DocumentContext, Repairer
+    from pipeline.repair.repairer import DocumentContext, Repairer
 
     cfg = load_config(args.config)
     repairer = Repairer(cfg.repairs)

@@ -6,10 +6,11 @@ import sys
 from pathlib import Path
 
 from pipeline.commands import run as run_command
+from pipeline.service import run as service
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from pipeline.operations import CORPUS_STEPS, STAGES
+    from pipeline.service.operations import CORPUS_STEPS, STAGES
 
     p = sub.add_parser("rerun", help="force one task to run again for one document or all, then publish",
                        description="Remove the current outputs of TASK and of every later stage (for --doc, "
@@ -24,27 +25,28 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def rerun(args: argparse.Namespace) -> int:
-    from pipeline.operations import OperationError, describe, invalidate, stage_name
+    from pipeline.service.operations import OperationError, describe, invalidate, stage_name
 
     output = Path(args.output)
     try:
         stage_name(args.task)
-        config_path = run_command.effective_config(args.config, args.engine, output)
+        config_path = service.effective_config(args.config, args.engine, output)
         if args.dry_run:
-            from pipeline.operations import _document_chain, select_documents, stages_from
+            from pipeline.service.operations import select_documents, stages_from
+            from pipeline.tasks.document import document_chain
 
             for path in select_documents(args.input, args.doc):
-                for t in _document_chain(str(path), str(output), config_path):
+                for t in document_chain(str(path), str(output), config_path):
                     if t.stage in stages_from(stage_name(args.task)) and t.complete():
                         print(f"would remove {t.output().path}")
             print("would set aside the current corpus version and export again")
-            return run_command.EXIT_OK
-        lock = run_command.output_lock(output) if not args.scheduler_url else run_command.contextlib.nullcontext()
+            return service.EXIT_OK
+        lock = service.output_lock(output) if not args.scheduler_url else service.contextlib.nullcontext()
         with lock:
             done = invalidate(args.input, str(output), config_path, args.task, args.doc)
     except (OperationError, FileNotFoundError) as exc:
         print(f"pipeline: {exc}", file=sys.stderr)
-        return run_command.EXIT_USAGE
+        return service.EXIT_USAGE
     print(f"invalidated {len(done.removed)} stage file(s); corpus version set aside: "
           f"{', '.join(describe(done.set_aside, str(output))) or 'none'}", file=sys.stderr)
-    return run_command.run(args)
+    return service.run(args)

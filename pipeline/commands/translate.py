@@ -22,8 +22,8 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from pipeline.engines import EngineUnavailable
-    from pipeline.translation import Translator
+    from pipeline.translate.engines import EngineUnavailable
+    from pipeline.translate.translator import Translator
 
     cfg = load_config(args.config).translation
     if args.engine:

@@ -15,13 +15,13 @@ import os
 import re
 import unicodedata
 from pathlib import Path
-from typing import Any, ClassVar, Iterator
+from typing import Any, ClassVar
 
 import luigi
 
 from pipeline.config import Config, load_config
 from pipeline.records import Segment
-from pipeline.writers import atomic_open
+from pipeline.io import atomic_open, read_jsonl as iter_jsonl
 
 
 class pipeline(luigi.Config):  # noqa: N801 - Luigi looks the [pipeline] section up by class name
@@ -181,10 +181,3 @@ def read_stage(path: Path) -> tuple[dict[str, Any], list[Segment]]:
         else:
             segments.append(Segment.from_dict(rec))
     return header, segments
-
-
-def iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield json.loads(line)

@@ -12,8 +12,8 @@ import luigi
 
 from pipeline.tasks.base import (PipelineTask, _hash, doc_id_for, forget_task_instances, iter_jsonl, list_inputs,
                                  pipeline, read_stage)
-from pipeline.tasks.document import RepairTranslations, document_fingerprint, final_output
-from pipeline import corpus as corpus_logic
+from pipeline.tasks.document import RepairTranslations, document_chain, document_fingerprint, final_output
+from pipeline.corpus import export as corpus_logic
 
 
 class CorpusTask(PipelineTask):
@@ -48,10 +48,8 @@ class ProcessDocuments(PipelineTask):
         return all(final_output(p, self.output_dir, self.config_path).exists() for p in self.doc_paths)
 
     def run(self):
-        from pipeline.operations import _document_chain
-
         for i, path in enumerate(self.doc_paths):
-            for task in _document_chain(path, self.output_dir, self.config_path):
+            for task in document_chain(path, self.output_dir, self.config_path):
                 if not task.complete():
                     task.run()
             forget_task_instances()
@@ -91,7 +89,7 @@ class ExportCorpus(CorpusTask):
             for i, path in enumerate(paths):
                 task = RepairTranslations(doc_path=path, output_dir=self.output_dir, config_path=self.config_path)
                 header, segments = read_stage(Path(task.output().path))
-                yield corpus_logic.DocumentResult(task.doc_id, header, segments, _stage_counts(task))
+                yield corpus_logic.DocumentResult(task.doc_id, header, segments, _stage_counts(path, self.output_dir, self.config_path))
                 if i % 50 == 0:
                     forget_task_instances()
                     self.progress(f"exporting {i}/{len(paths)} documents", int(80 * i / max(1, len(paths))))
@@ -112,16 +110,10 @@ class ExportCorpus(CorpusTask):
                       100)
 
 
-def _stage_counts(task) -> dict[str, dict]:
+def _stage_counts(doc_path: str, output_dir: str, config_path: str) -> dict[str, dict]:
     """Counts recorded in the header of every stage file of one document, oldest stage first."""
     out = {}
-    chain = []
-    t = task
-    while t is not None:
-        chain.append(t)
-        req = t.requires()
-        t = req if isinstance(req, luigi.Task) else None
-    for t in reversed(chain):
+    for t in document_chain(doc_path, output_dir, config_path):
         try:
             header = next(iter_jsonl(Path(t.output().path)))
         except (FileNotFoundError, StopIteration):

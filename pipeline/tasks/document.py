@@ -6,11 +6,12 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from pipeline import runtime, stages
-from pipeline.ingest import ingest_file
-from pipeline.segmentation import segment_document
+from pipeline import stages
+from pipeline import runtime
+from pipeline.ingest.reader import ingest_file
+from pipeline.segment.segmentation import segment_document
 from pipeline.tasks.base import DocumentTask, doc_id_for, get_config, input_checksum
-from pipeline.writers import atomic_open
+from pipeline.io import atomic_open
 
 
 class IngestDocument(DocumentTask):
@@ -18,7 +19,7 @@ class IngestDocument(DocumentTask):
 
     stage = "ingest"
     sections = ("ingest",)
-    version = 3  # 3: documents with a line over ingest.max_line_bytes are rejected (in pipeline.ingest)
+    version = 3  # 3: documents with a line over ingest.max_line_bytes are rejected (in pipeline.ingest.reader)
 
     def requires(self):
         return []
@@ -84,7 +85,7 @@ class DetectLanguages(_SegmentStage):
 
 
 def _context(segments):
-    from pipeline.repairs import DocumentContext
+    from pipeline.repair.repairer import DocumentContext
 
     return DocumentContext.from_texts([s.text for s in segments if s.lang == "en"])
 
@@ -114,7 +115,7 @@ class TranslateSegments(_SegmentStage):
         return json.dumps(runtime.engine_identity(cfg, output_dir), sort_keys=True)
 
     def transform(self, header, segments):
-        from pipeline.translation import NameIndex
+        from pipeline.translate.translator import NameIndex
 
         names = NameIndex.from_texts([s.en or s.text for s in segments if s.lang == "en"])
         return stages.translate_stage(segments, runtime.translator(self.cfg, self.output_dir), names)
@@ -141,6 +142,11 @@ class RepairTranslations(_SegmentStage):
 
 CHAIN: tuple[type[DocumentTask], ...] = (IngestDocument, SegmentDocument, DetectLanguages, RepairSource,
                                           TranslateSegments, RepairTranslations)
+
+
+def document_chain(doc_path: str, output_dir: str, config_path: str) -> list[DocumentTask]:
+    """The stage tasks of one document, oldest first (the one definition of the per-document chain)."""
+    return [stage(doc_path=doc_path, output_dir=output_dir, config_path=config_path) for stage in CHAIN]
 
 
 def document_fingerprint(doc_path: str, output_dir: str, config_path: str) -> str:

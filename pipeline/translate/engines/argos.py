@@ -9,8 +9,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from pipeline import argos_models
-from pipeline.engines.base import EngineError, EngineUnavailable
+from pipeline.translate import models as argos_models
+from pipeline.translate.engines.base import EngineError, EngineUnavailable
 
 _LOCK = threading.Lock()
 _LOADED: dict[tuple, tuple] = {}  # (package path, device, compute type, threads) -> (Package, Translator)

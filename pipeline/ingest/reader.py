@@ -95,7 +95,7 @@ def decode(data: bytes) -> tuple[str, str, int]:
     'Año'
     >>> decode(b"\\xff\\x00\\x01binary\\x00").__class__
     Traceback (most recent call last):
-    pipeline.ingest.IngestError: ...
+    pipeline.ingest.reader.IngestError: ...
     """
     if not data.strip():
         raise IngestError("empty", "the file is empty or only whitespace")

@@ -15,9 +15,9 @@ from typing import Sequence
 
 import regex
 
-from pipeline.cache import TranslationCache, normalise, segment_key
-from pipeline.engines import EngineError, EngineUnavailable, get_engine
-from pipeline.names import Glossary, NameIndex
+from pipeline.translate.cache import TranslationCache, normalise, segment_key
+from pipeline.translate.engines import EngineError, EngineUnavailable, get_engine
+from pipeline.translate.names import Glossary, NameIndex
 from pipeline.protect import find_protected
 from pipeline.records import LangSpan
 

@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from pipeline.tasks.corpus import ExportCorpus, PublishCorpus
+from pipeline.tasks.document import CHAIN, document_chain
+
 # Stage names in pipeline order, then the corpus-level steps. Task class names are accepted too.
-STAGES = ("ingest", "segment", "detect", "repair_source", "translate", "repair")
+STAGES = tuple(task.stage for task in CHAIN)
 CORPUS_STEPS = ("export", "publish")
-TASK_NAMES = {
-    "IngestDocument": "ingest", "SegmentDocument": "segment", "DetectLanguages": "detect",
-    "RepairSource": "repair_source", "TranslateSegments": "translate", "RepairTranslations": "repair",
-    "ExportCorpus": "export", "PublishCorpus": "publish",
-}
+TASK_NAMES = {**{task.__name__: task.stage for task in CHAIN},
+              ExportCorpus.__name__: "export", PublishCorpus.__name__: "publish"}
 
 
 class OperationError(ValueError):
@@ -53,19 +53,6 @@ def stages_from(stage: str) -> tuple[str, ...]:
     return STAGES[STAGES.index(stage):] if stage in STAGES else ()
 
 
-def _document_chain(doc_path: str, output_dir: str, config_path: str) -> list:
-    """The six stage tasks of one document, oldest first."""
-    from pipeline.tasks.document import RepairTranslations
-
-    chain = []
-    task = RepairTranslations(doc_path=doc_path, output_dir=output_dir, config_path=config_path)
-    while task is not None:
-        chain.append(task)
-        req = task.requires()
-        task = req if not isinstance(req, list) else None
-    return list(reversed(chain))
-
-
 def select_documents(input_dir: str, doc: str | None = None) -> list[Path]:
     """Input files, or the one whose doc id or file name is ``doc``."""
     from pipeline.tasks.base import doc_id_for, list_inputs
@@ -93,12 +80,10 @@ def invalidate(input_dir: str, output_dir: str, config_path: str, task: str, doc
     corpus version gets the same name again, so it is renamed aside first and ``corpus`` re-pointed at the
     renamed folder: readers keep a complete corpus until the rerun publishes the new one.
     """
-    from pipeline.tasks.corpus import ExportCorpus
-
     stage = stage_name(task)
     out = Invalidation()
     for path in select_documents(input_dir, doc):
-        for t in _document_chain(str(path), output_dir, config_path):
+        for t in document_chain(str(path), output_dir, config_path):
             if t.stage in stages_from(stage):
                 target = Path(t.output().path)
                 if target.exists():
@@ -111,7 +96,7 @@ def invalidate(input_dir: str, output_dir: str, config_path: str, task: str, doc
         os.rename(version, aside)
         link = Path(output_dir) / "corpus"
         if link.is_symlink() and Path(os.readlink(link)).name == version.name:
-            from pipeline.corpus import switch_link
+            from pipeline.corpus.export import switch_link
 
             switch_link(link, Path("corpus-versions") / aside.name)
         out.set_aside.append(str(aside))
@@ -132,7 +117,7 @@ def current_stage_files(input_dir: str, output_dir: str, config_path: str) -> se
     """Stage files the current inputs and config point at (everything else under work/ is stale)."""
     keep = set()
     for path in select_documents(input_dir):
-        keep.update(Path(t.output().path) for t in _document_chain(str(path), output_dir, config_path))
+        keep.update(Path(t.output().path) for t in document_chain(str(path), output_dir, config_path))
     return keep
 
 
@@ -222,7 +207,7 @@ def verify_corpus(corpus: str | os.PathLike[str]) -> list[str]:
     sha256 and line count. Resolves the ``corpus`` link once, as a consumer should, so a publish that
     happens meanwhile cannot mix two versions. An empty list means the corpus is whole.
     """
-    from pipeline.writers import file_digest
+    from pipeline.corpus.writers import file_digest
 
     folder = Path(corpus)
     if folder.is_symlink():

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import regex
 
-from pipeline.engines.base import LANG3, EngineError, EngineTimeout, EngineUnavailable
+from pipeline.translate.engines.base import LANG3, EngineError, EngineTimeout, EngineUnavailable
 
 _BLOCK = regex.compile(r"<p>(.*?)</p>", regex.DOTALL)
 _MARK = regex.compile(r"(?<![\w@#*])[*#@~](?=\w)")

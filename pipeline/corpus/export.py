@@ -11,11 +11,11 @@ from typing import Any, Iterable
 
 from pipeline import stages
 from pipeline.config import Config
-from pipeline.filters import PairFilter
-from pipeline.ingest import Ingested, LineMap
+from pipeline.corpus.filters import PairFilter
+from pipeline.ingest.reader import Ingested, LineMap
 from pipeline.records import Segment
-from pipeline.report import ReportBuilder, render_html
-from pipeline.writers import JsonlWriter, ParallelWriter, file_digest, write_text
+from pipeline.corpus.report import ReportBuilder, render_html
+from pipeline.corpus.writers import JsonlWriter, ParallelWriter, file_digest, write_text
 
 CORPUS_FILES = ("es-en.jsonl", "es-en.tsv", "es-en.es", "es-en.en", "es-en.tmx", "rejected.jsonl", "review.jsonl")
 

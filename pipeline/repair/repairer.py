@@ -1,122 +1,24 @@
-"""Repairs of machine-translation artefacts in English text: rule registry, engine and replay.
+"""The repair stage's driver: runs the configured rules over a text until it is stable.
 
-Each rule is a plain function ``(text, ctx=None) -> Repaired`` registered under a stable snake_case name
-with a description; ``Repaired`` holds the new text and the edits (offsets into the text the rule was
-given). ``Repairer.repair(text)`` runs the configured rules, drops edits touching protected spans, holds
-back low-confidence or weakly-evidenced structural edits (``flagged``) and returns a ``RepairResult``
-whose ``steps`` replay to its ``text``. The rules themselves live in ``pipeline.repair_rules``.
+``Repairer.repair(text)`` runs the configured rules, drops edits touching protected spans, holds back
+low-confidence or weakly-evidenced structural edits (``flagged``) and returns a ``RepairResult`` whose
+``steps`` replay to its ``text``. The rules live in ``pipeline.repair.rules``, the registry in
+``pipeline.repair.registry``.
 """
 from __future__ import annotations
 
-import re
-from collections import Counter
-from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
+import pipeline.repair.rules  # noqa: F401  (registers the rules, in their default order)
 from pipeline.config import RepairConfig
-from pipeline.lexicon import Lexicon, load_lexicon
 from pipeline.protect import find_protected
 from pipeline.records import Edit, apply_edits
+from pipeline.repair.context import DocumentContext, RuleContext
+from pipeline.repair.registry import REGISTRY, Rule
+from pipeline.resources.lexicon import Lexicon, load_lexicon
 
-
-@dataclass(frozen=True)
-class Repaired:
-    text: str
-    edits: list[Edit] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Rule:
-    name: str
-    description: str
-    func: Callable[..., Repaired]
-    structural: bool = False  # rewrites word order (classes 3/4): reviewed unless evidence is strong
-
-
-REGISTRY: dict[str, Rule] = {}
-
-
-def repair(name: str, description: str, structural: bool = False):
-    """Register a repair rule under a stable name."""
-    def deco(func):
-        if name in REGISTRY:
-            raise ValueError(f"repair rule {name!r} registered twice")
-        REGISTRY[name] = Rule(name, description, func, structural)
-        return func
-    return deco
-
-
-def replay(before: str, steps: list[dict]) -> str:
-    """Re-apply recorded steps ``[{rule, edits: [Edit|dict, ...]}, ...]`` to reproduce the repaired text."""
-    text = before
-    for step in steps:
-        edits = [e if isinstance(e, Edit) else Edit.from_dict(e) for e in step["edits"]]
-        text = apply_edits(text, edits)
-    return text
-
-
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
-_ACRO_DEF = re.compile(r"((?:[A-Z][\w'’-]*\s+(?:(?:of|the|and|for|de|del|on)\s+)*){1,8})\(([A-Z][A-Z0-9+&]{1,9})\)")
-
-
-class DocumentContext:
-    """Evidence from a whole document: how each word is cased mid-sentence, and names defined by acronyms.
-
-    >>> ctx = DocumentContext.from_texts(["The Gas Exporting Countries Forum (GECF) met.", "oil prices rose"])
-    >>> ctx.lower_count("oil"), ctx.is_name_word("Forum"), ctx.acronyms["GECF"]
-    (1, True, 'Gas Exporting Countries Forum')
-    """
-
-    def __init__(self) -> None:
-        self.lower: Counter[str] = Counter()      # word -> times seen lower-case
-        self.capital: Counter[str] = Counter()    # word (lower) -> times seen capitalised mid-sentence
-        self.acronyms: dict[str, str] = {}        # GECF -> Gas Exporting Countries Forum
-        self.name_words: set[str] = set()         # words inside acronym-defined names
-
-    @classmethod
-    def from_texts(cls, texts: Sequence[str]) -> "DocumentContext":
-        ctx = cls()
-        for text in texts:
-            ctx.add(text)
-        return ctx
-
-    def add(self, text: str) -> None:
-        prev_end = True
-        for m in _WORD.finditer(text):
-            w = m.group()
-            if w.islower():
-                self.lower[w] += 1
-            elif w[0].isupper() and w[1:].islower() and not prev_end:
-                self.capital[w.lower()] += 1
-            tail = text[m.end():m.end() + 2]
-            prev_end = bool(re.match(r"\s*[.!?:“\"]", tail))
-        for m in _ACRO_DEF.finditer(text):
-            words = m.group(1).split()
-            acro = m.group(2).rstrip("+")
-            # the tail of the capitalised run whose initials spell the acronym is the name
-            for k in range(len(words)):
-                tail = words[k:]
-                if not tail[0][0].isupper():
-                    continue
-                if "".join(w[0] for w in tail if w[0].isupper()) == acro:
-                    self.acronyms[m.group(2)] = " ".join(tail)
-                    self.name_words.update(w.lower() for w in tail if w[0].isupper())
-                    break
-
-    def lower_count(self, word: str) -> int:
-        return self.lower[word.lower()]
-
-    def is_name_word(self, word: str) -> bool:
-        return word.lower() in self.name_words
-
-
-@dataclass
-class RuleContext:
-    """What a rule may consult besides the text."""
-
-    lexicon: Lexicon
-    doc: DocumentContext | None = None
-    source: str | None = None  # the text the engine translated, when known
+__all__ = ["DocumentContext", "RuleContext", "RepairResult", "Repairer", "looks_like_heading"]
 
 
 @dataclass
@@ -233,5 +135,3 @@ def matches_expected(result: RepairResult, expected: str) -> bool:
         return bool(result.flagged) and result.text == result.before
     return result.text == expected
 
-
-from pipeline import repair_rules  # noqa: E402,F401  (registers the rules, in their default order)

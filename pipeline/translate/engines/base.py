@@ -1,7 +1,7 @@
 """Engine contract: translate a batch of segments in one direction, report name and model version.
 
 Engines see plain sentences (no newlines); masking, splitting, caching and names live in
-``pipeline.translation``.
+``pipeline.translate.translator``.
 """
 from __future__ import annotations
 

@@ -5,9 +5,9 @@ naming the two ways to get an engine.
 """
 from __future__ import annotations
 
-from pipeline.engines.apertium import ApertiumEngine
-from pipeline.engines.argos import ArgosEngine
-from pipeline.engines.base import Engine, EngineError, EngineTimeout, EngineUnavailable
+from pipeline.translate.engines.apertium import ApertiumEngine
+from pipeline.translate.engines.argos import ArgosEngine
+from pipeline.translate.engines.base import Engine, EngineError, EngineTimeout, EngineUnavailable
 
 __all__ = ["Engine", "EngineError", "EngineTimeout", "EngineUnavailable", "ApertiumEngine", "ArgosEngine",
            "get_engine"]

@@ -9,38 +9,18 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator
+from typing import Any, Iterable
 from xml.sax.saxutils import escape, quoteattr
 
 import regex
 
 import pipeline
+from pipeline.io import atomic_open
 
 # XML 1.0 forbids most C0 controls; TMX readers reject them.
 _XML_BAD = regex.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _LINE_BREAKS = regex.compile(r"[\t\n\r\v\f\u0085\u2028\u2029]+")
-
-
-@contextlib.contextmanager
-def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[Any]]:
-    """Open a temporary sibling of ``path`` and rename it over ``path`` when the block succeeds."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8",
-                       newline=None if "b" in mode else "\n") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def one_line(text: str) -> str:
@@ -50,13 +30,6 @@ def one_line(text: str) -> str:
     'a b c  d'
     """
     return _LINE_BREAKS.sub(" ", text).strip()
-
-
-def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield json.loads(line)
 
 
 class ParallelWriter:

@@ -1,0 +1,1 @@
+"""Stage 3, language identification: the language of every segment and of the parts of mixed segments."""

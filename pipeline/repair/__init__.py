@@ -1,0 +1,1 @@
+"""Repairs of machine-translation artefacts in English text (registry, rule families, driver)."""

@@ -1,0 +1,181 @@
+"""Engine-output artefacts: encoding, tokenizer marks, spacing, repeats."""
+from __future__ import annotations
+
+import difflib
+import re
+
+import ftfy
+
+from pipeline.records import Edit
+from pipeline.repair.context import RuleContext
+from pipeline.repair.registry import Repaired, repair
+from pipeline.repair.rules._common import _L, _ctx, _done
+from pipeline.resources.lexicon import FUNCTION_WORDS
+
+# --------------------------------------------------------------------------- engine-output classes
+
+@repair("fix_mojibake", "Decode UTF-8 read as Latin-1/cp1252 ('Ã©' -> 'é') with ftfy.fix_encoding")
+def fix_mojibake(text: str, ctx: RuleContext | None = None) -> Repaired:
+    """
+    >>> fix_mojibake("the minister FarÃ­a said").text
+    'the minister Faría said'
+    """
+    if text.isascii():
+        return Repaired(text)
+    fixed = ftfy.fix_encoding(text)
+    if fixed == text:
+        return Repaired(text)
+    edits = [Edit(i1, i2, text[i1:i2], fixed[j1:j2], "fix_mojibake", 0.95)
+             for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, text, fixed, autojunk=False).get_opcodes()
+             if op != "equal"]
+    return _done(text, edits)
+
+
+_MARKS = re.compile(r" ?⟦\d+⟧| ?</?(?:unk|s|pad)>|(?<=\w)@@ (?=\w)|▁+")
+
+
+@repair("strip_tokenizer_marks", "Remove leftover placeholders (⟦0⟧), <unk>/<s> tokens, BPE '@@ ' and '▁' marks")
+def strip_tokenizer_marks(text: str, ctx: RuleContext | None = None) -> Repaired:
+    """
+    >>> strip_tokenizer_marks("▁The▁talks ended ⟦3⟧ with nego@@ tiations <unk>.").text
+    'The talks ended with negotiations.'
+    """
+    edits = []
+    for m in _MARKS.finditer(text):
+        g = m.group()
+        new = ""
+        if g.startswith("▁") and 0 < m.start() and m.end() < len(text) and not text[m.start() - 1].isspace():
+            new = " "
+        conf = 0.9 if g.startswith(("▁", "@")) else 0.7
+        edits.append(Edit(m.start(), m.end(), g, new, "strip_tokenizer_marks", conf))
+    return _done(text, edits)
+
+
+# Apertium marks unknown words with '*' ('#' and '@' too, but those are hashtags/handles in news text and
+# stay protected, so only '*' is stripped).
+_UNKNOWN = re.compile(rf"(?<![\w*])\*(?={_L})(?=[\w'’-]*(?![\w'’-])(?!\*))")
+
+
+@repair("strip_unknown_markers", "Drop Apertium's '*' unknown-word marker ('*arepas' -> 'arepas')")
+def strip_unknown_markers(text: str, ctx: RuleContext | None = None) -> Repaired:
+    """
+    >>> strip_unknown_markers("The *guaricha ate *arepas, not *bold* text.").text
+    'The guaricha ate arepas, not *bold* text.'
+    """
+    return _done(text, [Edit(m.start(), m.end(), "*", "", "strip_unknown_markers", 0.9)
+                        for m in _UNKNOWN.finditer(text)])
+
+
+@repair("pair_guillemets", "Turn a balanced «…» pair left by the engine into English “…” quotes")
+def pair_guillemets(text: str, ctx: RuleContext | None = None) -> Repaired:
+    """
+    >>> pair_guillemets("«We meet the chancellor», said Faría.").text
+    '“We meet the chancellor”, said Faría.'
+    """
+    if "«" not in text or text.count("«") != text.count("»"):
+        return Repaired(text)
+    edits = [Edit(i, i + 1, c, "“" if c == "«" else "”", "pair_guillemets", 0.9)
+             for i, c in enumerate(text) if c in "«»"]
+    return _done(text, edits)
+
+
+_SPACING = re.compile(
+    r"(?<=[\w”’\"\)\]%]) +(?=[,;:](?!\d)|[.!?](?:[\s”’\"\)]|$))"   # space before punctuation
+    r"|(?<=[(\[]) +(?=\S)"                                  # space after an opening bracket
+    rf"|(?<=\S) +(?=[)\]](?:[\s,.;:!?]|$))"                 # space before a closing bracket
+    rf"|(?<=\S)  +(?=\S)"                                   # runs of spaces
+    r"|^\s+|\s+$"                                           # leading/trailing blanks
+    r"|(?<=[A-Z]\.)\.(?![.\w])"                                # 'U.S..': abbreviation point doubled
+    rf"|(?:(?<={_L})|(?<=[)\]” ])),(?={_L}{_L})"              # comma glued to the next word
+)
+
+
+@repair("fix_spacing", "Remove spaces before punctuation and inside brackets, collapse space runs")
+def fix_spacing(text: str, ctx: RuleContext | None = None) -> Repaired:
+    """
+    >>> fix_spacing("The deal , signed in Moscow ( Russia ) ,was  good .").text
+    'The deal, signed in Moscow (Russia), was good.'
+    >>> fix_spacing("It was rejected by the U.S.. Talks ended.").text
+    'It was rejected by the U.S. Talks ended.'
+    >>> fix_spacing("He paused ... then spoke.").text
+    'He paused ... then spoke.'
+    """
+    edits = []
+    for m in _SPACING.finditer(text):
+        g = m.group()
+        if g == ",":
+            edits.append(Edit(m.start(), m.end(), g, ", ", "fix_spacing", 0.8))
+        elif g.strip() == "" and m.start() > 0 and m.end() < len(text) and "  " in g and not g.strip(" "):
+            edits.append(Edit(m.start(), m.end(), g, " ", "fix_spacing", 0.95))
+        else:
+            edits.append(Edit(m.start(), m.end(), g, "", "fix_spacing", 0.9))
+    return _done(text, edits)
+
+
+_GLUED_STOP = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
+
+
+@repair("space_after_sentence_end", "Insert the missing space in 'said.The talks'")
+def space_after_sentence_end(text: str, ctx: RuleContext | None = None) -> Repaired:
+    """
+    >>> space_after_sentence_end("The talks ended.The ministers left.").text
+    'The talks ended. The ministers left.'
+    """
+    return _done(text, [Edit(m.start(), m.start(), "", " ", "space_after_sentence_end", 0.85)
+                        for m in _GLUED_STOP.finditer(text)])
+
+
+# Legitimate doubled words in English ("what it is is", "had had", "very very").
+_LEGIT_DOUBLES = frozenset("""
+had that is do does very so no yes ha bye well far more really too now again on out round over
+knock chop tut boo ya la go pooh bla blah many much long dum
+""".split())
+_REPEAT_WORD = re.compile(rf"(?<![\w'’-])({_L}[\w'’]*)((?:\s+\1)+)(?![\w'’-])", re.IGNORECASE)
+_REPEAT_PHRASE = re.compile(rf"(?<![\w'’-])((?:{_L}[\w'’]*\s+){{1,7}}{_L}[\w'’]*)((?:\s+\1)+)(?![\w'’-])",
+                            re.IGNORECASE)
+_LOOP = re.compile(rf"(?<![\w'’-])((?:{_L}[\w'’]*\s+){{0,7}}{_L}[\w'’]*)((?:,\s+\1){{2,}})(?![\w'’-])",
+                   re.IGNORECASE)
+
+
+@repair("collapse_repeats", "Collapse repeated words and phrases ('the the', hallucinated loops)")
+def collapse_repeats(text: str, ctx: RuleContext | None = None) -> Repaired:
+    """
+    >>> collapse_repeats("The the deal was signed in in the city in the city yesterday.").text
+    'The deal was signed in the city yesterday.'
+    >>> collapse_repeats("What it is is a deal; Bora Bora had had rain.").text
+    'What it is is a deal; Bora Bora had had rain.'
+    """
+    lex = _ctx(ctx).lexicon
+    edits: list[Edit] = []
+    taken: list[tuple[int, int]] = []  # edit ranges: a later match may not overlap an earlier edit
+
+    def free(a: int, b: int) -> bool:
+        return all(b <= x or y <= a for x, y in taken)
+
+    for m in _LOOP.finditer(text):
+        if m.group(1).lower() in _LEGIT_DOUBLES:
+            continue
+        edits.append(Edit(m.start(2), m.end(2), m.group(2), "", "collapse_repeats", 0.75))
+        taken.append((m.start(2), m.end(2)))
+    for m in _REPEAT_PHRASE.finditer(text):
+        if not free(m.start(2), m.end(2)):
+            continue
+        copies = m.group(2).count(m.group(1).split()[0]) + 1
+        edits.append(Edit(m.start(2), m.end(2), m.group(2), "", "collapse_repeats",
+                          0.95 if copies >= 3 else 0.85))
+        taken.append((m.start(2), m.end(2)))
+    for m in _REPEAT_WORD.finditer(text):
+        w = m.group(1)
+        if not free(m.start(2), m.end(2)) or w.lower() in _LEGIT_DOUBLES:
+            continue
+        # Reduplicated names ("Bora Bora", "Duran Duran") are real; only dictionary words are doubled by MT.
+        if not w.islower() and not (lex.is_common(w) and not lex.has_proper(w)):
+            continue
+        if not w.islower() and m.group(2).strip() == w:
+            continue  # "Sing Sing": two capitalised copies are a name, "The the" is not
+        conf = 0.95 if w.lower() in FUNCTION_WORDS else 0.85
+        edits.append(Edit(m.start(2), m.end(2), m.group(2), "", "collapse_repeats", conf))
+        taken.append((m.start(2), m.end(2)))
+    return _done(text, sorted(edits, key=lambda e: e.start))
+
+
