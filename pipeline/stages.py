@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from pipeline.records import LangSpan, Segment
+import msgspec
+
+from pipeline.records import FlagRecord, LangSpan, RepairRecord, Segment, Translation
 from pipeline.segment.segmentation import NON_PAIR_REASONS, TRANSLATABLE_KINDS
 
 PAIR_LANGS = ("es", "en")
@@ -48,9 +50,11 @@ def repair_source_stage(segments: list[Segment], repairer: Any, context: Any) ->
 
 def _record_repair(seg: Segment, target: str, result: Any) -> None:
     if result.steps:
-        seg.repairs.append({"target": target, "before": result.before, "steps": result.steps})
+        seg.repairs.append(msgspec.convert({"target": target, "before": result.before, "steps": result.steps},
+                                           RepairRecord))
     if result.flagged:
-        seg.flagged.append({"target": target, "before": result.before, "items": result.flagged})
+        seg.flagged.append(msgspec.convert({"target": target, "before": result.before, "items": result.flagged},
+                                           FlagRecord))
 
 
 def translate_stage(segments: list[Segment], translator: Any, names: Any = None) -> list[Segment]:
@@ -72,7 +76,7 @@ def translate_stage(segments: list[Segment], translator: Any, names: Any = None)
             jobs[("en", "es")].append(seg)
         else:
             seg.es = seg.text
-    seg_translations: dict[int, dict[str, Any]] = {}
+    seg_translations: dict[int, dict[str, Translation]] = {}
     for (src, tgt), todo in jobs.items():
         if not todo:
             continue
@@ -86,11 +90,10 @@ def translate_stage(segments: list[Segment], translator: Any, names: Any = None)
                 spans.append(s.spans or None)
         results = translator.translate(texts, src, tgt, spans=spans, names=names if tgt == "en" else None)
         for seg, source, res in zip(todo, texts, results):
-            info = res.to_dict()
-            info["source"] = source
+            info = msgspec.convert({**res.to_dict(), "source": source}, Translation, from_attributes=True)
             seg_translations.setdefault(seg.index, {})[f"{src}-{tgt}"] = info
             if res.text is None:
-                seg.meta["translation_failed"] = f"{src}-{tgt}:{res.reason}"
+                seg.meta.translation_failed = f"{src}-{tgt}:{res.reason}"
             elif tgt == "en":
                 seg.en = res.text
             else:
@@ -104,8 +107,8 @@ def translate_stage(segments: list[Segment], translator: Any, names: Any = None)
 def repair_translation_stage(segments: list[Segment], repairer: Any, context: Any) -> list[Segment]:
     """Repair the English produced by the engine (Spanish-origin and mixed translation units)."""
     for seg in segments:
-        tr = (seg.translation or {}).get("es-en")
-        if tr and tr.get("text") is not None and seg.en is not None:
+        tr = seg.translation.get("es-en")
+        if tr is not None and tr.text is not None and seg.en is not None:
             result = repairer.repair(seg.en, context)
             seg.en = result.text
             _record_repair(seg, "translation", result)
@@ -122,8 +125,8 @@ def reject_reason(seg: Segment) -> str | None:
         return f"language_undetermined:{seg.lang_reason or 'weak_evidence'}"
     if seg.lang not in PAIR_LANGS:
         return f"third_language:{seg.lang}"
-    if seg.meta.get("translation_failed"):
-        return f"translation_failed:{seg.meta['translation_failed']}"
+    if seg.meta.translation_failed:
+        return f"translation_failed:{seg.meta.translation_failed}"
     if not seg.en or not seg.es:
         return "empty_side"
     return None

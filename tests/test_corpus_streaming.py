@@ -13,7 +13,7 @@ import pytest
 from pipeline.config import Config
 from pipeline.corpus.export import DocumentResult, write_corpus
 from pipeline.ingest.reader import ingest_bytes
-from pipeline.records import Segment
+from pipeline.records import RepairRecord, RepairStep, Segment, StageHeader, Translation
 
 LONG = " ".join(["The delegation discussed energy, agriculture and trade in local currencies."] * 6)
 LARGO = " ".join(["La delegación habló de energía, agricultura y comercio en monedas locales."] * 6)
@@ -36,11 +36,11 @@ def _doc(i: int) -> DocumentResult:
         segments.append(Segment(doc=ing.doc, index=j, start=start, end=pos, text=line, kind="sentence",
                                 paragraph=j, lang="en", confidence=0.99, en=line,
                                 es=f"Frase {tags[j]}: {LARGO}",
-                                translation={"en-es": {"engine": "apertium", "version": "test"}},
-                                repairs=[{"target": "en", "before": line * 3,
-                                          "steps": [{"rule": "test_rule", "edits": []}] * 5}]))
-    header = {"status": "ok", "path": ing.path, "sha256": ing.sha256, "size": ing.size,
-              "encoding": ing.encoding, "text": ing.text, "lines": [vars(x) for x in ing.lines]}
+                                translation={"en-es": Translation(f"Frase {tags[j]}: {LARGO}", None, "apertium",
+                                                                  "test", "en-es")},
+                                repairs=[RepairRecord("source", line * 3, [RepairStep("test_rule", [])] * 5)]))
+    header = StageHeader(ing.doc, "repair", "fp", status="ok", path=ing.path, sha256=ing.sha256, size=ing.size,
+                         encoding=ing.encoding, text=ing.text, lines=list(ing.lines))
     return DocumentResult(ing.doc, header, segments)
 
 

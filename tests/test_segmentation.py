@@ -30,7 +30,7 @@ def test_seed_003_tweets(seeds_dir):
     kinds = [s.kind for s in segs]
     assert kinds.count("tweet") == 2 and kinds.count("tweet_attribution") == 2 and kinds.count("hashtag_line") == 1
     first_tweet = next(s for s in segs if s.kind == "tweet")
-    assert first_tweet.meta["thread"] == "1/4"
+    assert first_tweet.meta.thread == "1/4"
     assert first_tweet.text.startswith("Nos reunimos") and first_tweet.text.endswith("pic.twitter.com/OQeZWtNQnl")
     assert {p.kind for p in first_tweet.protected} >= {"url"}
 
@@ -65,6 +65,6 @@ def test_offsets_exact_and_no_text_lost(paragraphs):
         last = s.end
         covered.append((s.start, s.end))
     # every non-space character is inside a segment, except tweet thread markers kept as metadata
-    markers = sum(len(s.meta.get("thread", "")) for s in segs)
+    markers = sum(len(s.meta.thread or "") for s in segs)
     inside = sum(len(text[a:b].replace(" ", "")) for a, b in covered)
     assert len("".join(text.split())) - inside <= markers

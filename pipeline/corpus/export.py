@@ -12,8 +12,8 @@ from typing import Any, Iterable
 from pipeline import stages
 from pipeline.config import Config
 from pipeline.corpus.filters import PairFilter
-from pipeline.ingest.reader import Ingested, LineMap
-from pipeline.records import Segment
+from pipeline.ingest.reader import Ingested
+from pipeline.records import Segment, StageHeader, Translation
 from pipeline.corpus.report import ReportBuilder, render_html
 from pipeline.corpus.writers import JsonlWriter, ParallelWriter, file_digest, write_text
 
@@ -23,32 +23,29 @@ CORPUS_FILES = ("es-en.jsonl", "es-en.tsv", "es-en.es", "es-en.en", "es-en.tmx",
 @dataclass
 class DocumentResult:
     doc: str
-    header: dict[str, Any]
+    header: StageHeader
     segments: list[Segment]
     stage_counts: dict[str, dict] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        return self.header.get("status") == "ok"
+        return self.header.status == "ok"
 
     def ingested(self) -> Ingested:
         h = self.header
-        return Ingested(doc=self.doc, path=h.get("path", ""), sha256=h.get("sha256", ""), size=h.get("size", 0),
-                        encoding=h.get("encoding"), text=h.get("text", ""),
-                        lines=[LineMap(**x) for x in h.get("lines", [])])
+        return Ingested(doc=self.doc, path=h.path, sha256=h.sha256, size=h.size, encoding=h.encoding, text=h.text,
+                        lines=list(h.lines))
 
 
 def _engine_label(seg: Segment) -> str:
-    return "; ".join(f"{d}:{i.get('engine')} {i.get('version')}" for d, i in sorted((seg.translation or {}).items()))
+    return "; ".join(f"{d}:{i.engine} {i.version}" for d, i in sorted(seg.translation.items()))
 
 
-def _published_translation(info: dict[str, Any]) -> dict[str, Any]:
+def _published_translation(info: Translation) -> dict[str, Any]:
     """Engine, version and notes; cache hits are left out so a corpus does not depend on what an earlier,
     perhaps killed, run left in the translation cache (reruns must be byte-identical)."""
-    out = {k: v for k, v in info.items() if k in ("engine", "version")}
-    if "notes" in info:
-        out["notes"] = [n for n in info["notes"] if n.get("type") != "cache_hit"]
-    return out
+    return {"engine": info.engine, "version": info.version,
+            "notes": [n.to_dict() for n in info.notes if n.type != "cache_hit"]}
 
 
 def segment_pair(doc: DocumentResult, seg: Segment, ing: Ingested) -> dict[str, Any]:
@@ -65,13 +62,13 @@ def segment_pair(doc: DocumentResult, seg: Segment, ing: Ingested) -> dict[str, 
         "lang_confidence": seg.confidence,
         "lang_spans": [sp.to_dict() for sp in seg.spans],
         "engine": _engine_label(seg),
-        "translation": {d: _published_translation(info) for d, info in (seg.translation or {}).items()},
-        "repairs": [{"target": r["target"], "rules": [s["rule"] for s in r["steps"]], "before": r["before"],
-                     "steps": r["steps"]} for r in seg.repairs],
-        "flagged": seg.flagged,
+        "translation": {d: _published_translation(info) for d, info in seg.translation.items()},
+        "repairs": [{"target": r.target, "rules": [s.rule for s in r.steps], "before": r.before,
+                     "steps": [s.to_dict() for s in r.steps]} for r in seg.repairs],
+        "flagged": [f.to_dict() for f in seg.flagged],
         "source": {"path": ing.path, "start": seg.start, "end": seg.end, "byte_start": a, "byte_end": b,
-                   "exact_bytes": exact, "paragraph": seg.paragraph, **({"thread": seg.meta["thread"]}
-                                                                        if "thread" in seg.meta else {})},
+                   "exact_bytes": exact, "paragraph": seg.paragraph, **({"thread": seg.meta.thread}
+                                                                        if seg.meta.thread else {})},
     }
 
 
@@ -94,20 +91,20 @@ def write_corpus(folder: Path, docs: Iterable[DocumentResult], cfg: Config, vers
 
         for d in docs:
             h = d.header
-            report.add_document({"doc": d.doc, "path": h.get("path"), "sha256": h.get("sha256"),
-                                 "size": h.get("size"), "encoding": h.get("encoding"), "status": h.get("status"),
-                                 "reason": h.get("reason"), "languages": [s.lang for s in d.segments],
+            report.add_document({"doc": d.doc, "path": h.path, "sha256": h.sha256,
+                                 "size": h.size, "encoding": h.encoding, "status": h.status,
+                                 "reason": h.reason, "languages": [s.lang for s in d.segments],
                                  "stages": d.stage_counts}, segments=len(d.segments) if d.ok else 0)
             if not d.ok:
-                reject({"doc": d.doc, "segment": None, "reason": f"document:{h.get('reason')}",
-                        "message": h.get("message"), "path": h.get("path")})
+                reject({"doc": d.doc, "segment": None, "reason": f"document:{h.reason}",
+                        "message": h.message, "path": h.path})
                 continue
             ing = d.ingested()
             for seg in d.segments:
                 pair = segment_pair(d, seg, ing)
                 for f in seg.flagged:
-                    review.write({"id": pair["id"], "target": f["target"], "before": f["before"],
-                                  "items": f["items"]})
+                    review.write({"id": pair["id"], "target": f.target, "before": f.before,
+                                  "items": [i.to_dict() for i in f.items]})
                 reason = stages.reject_reason(seg)
                 if reason:
                     reject({"doc": seg.doc, "segment": seg.index, "reason": reason, "kind": seg.kind,

@@ -19,6 +19,7 @@ from typing import Any
 import ftfy
 
 from pipeline.config import IngestConfig
+from pipeline.records import LineMap
 
 # Typographic quotes and dashes are content in news text: keep them (ftfy would straighten quotes).
 _FTFY = ftfy.TextFixerConfig(uncurl_quotes=False, fix_character_width=False, explain=True)
@@ -32,17 +33,6 @@ class IngestError(ValueError):
     def __init__(self, reason: str, message: str):
         super().__init__(message)
         self.reason = reason
-
-
-@dataclass
-class LineMap:
-    """Line ``i`` of the ingested text spans text[start:end] and raw bytes[raw_start:raw_end]."""
-
-    start: int
-    end: int
-    raw_start: int
-    raw_end: int
-    changed: bool  # False: the line is byte-for-byte the decoded raw line, so in-line offsets are exact
 
 
 @dataclass
@@ -60,7 +50,8 @@ class Ingested:
     message: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)} | {
+            "lines": [ln.to_dict() for ln in self.lines]}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Ingested":

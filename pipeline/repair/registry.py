@@ -39,11 +39,12 @@ def repair(name: str, description: str, structural: bool = False):
     return deco
 
 
-def replay(before: str, steps: list[dict]) -> str:
-    """Re-apply recorded steps ``[{rule, edits: [Edit|dict, ...]}, ...]`` to reproduce the repaired text."""
+def replay(before: str, steps: list) -> str:
+    """Re-apply recorded steps (``RepairStep`` records or their dicts) to reproduce the repaired text."""
     text = before
     for step in steps:
-        edits = [e if isinstance(e, Edit) else Edit.from_dict(e) for e in step["edits"]]
+        raw = step["edits"] if isinstance(step, dict) else step.edits
+        edits = [e if isinstance(e, Edit) else Edit.from_dict(e) for e in raw]
         text = apply_edits(text, edits)
     return text
 

@@ -14,7 +14,7 @@ import regex
 
 from pipeline.config import SegmentationConfig
 from pipeline.protect import find_protected, strip_protected
-from pipeline.records import Segment
+from pipeline.records import Segment, SegmentMeta
 
 _MONTHS = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
            r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?|"
@@ -235,7 +235,7 @@ def segment_document(doc: str, text: str, config: SegmentationConfig | None = No
             seg_text = text[s:e]
             segments.append(Segment(
                 doc=doc, index=len(segments), start=s, end=e, text=seg_text, kind=kind,
-                paragraph=p_index, protected=find_protected(seg_text), meta=meta,
+                paragraph=p_index, protected=find_protected(seg_text), meta=SegmentMeta(**meta),
             ))
     return segments
 

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import os
 import re
 import unicodedata
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import luigi
+import msgspec
 
 from pipeline.config import Config, load_config
-from pipeline.records import Segment
-from pipeline.io import atomic_open, read_jsonl as iter_jsonl
+from pipeline.records import Segment, StageHeader, decode_header, decode_segment, encode_line
+from pipeline.io import atomic_open
 
 
 class pipeline(luigi.Config):  # noqa: N801 - Luigi looks the [pipeline] section up by class name
@@ -153,16 +153,16 @@ class DocumentTask(PipelineTask):
         return luigi.LocalTarget(str(self.out_root / "work" / self.stage / self.doc_id / f"{self.fingerprint()}.jsonl"))
 
     # --- JSON-lines stage files: a header record, then one record per segment -------------------------
-    def read_upstream(self) -> tuple[dict[str, Any], list[Segment]]:
+    def read_upstream(self) -> tuple[StageHeader, list[Segment]]:
         return read_stage(Path(self.input().path))
 
-    def write_stage(self, header: dict[str, Any], segments: list[Segment]) -> None:
-        header = {"_header": True, "doc": self.doc_id, "stage": self.stage, "fingerprint": self.fingerprint(),
-                  **header}
-        with atomic_open(self.output().path) as fh:
-            fh.write(json.dumps(header, ensure_ascii=False, sort_keys=True) + "\n")
+    def write_stage(self, header: StageHeader, segments: list[Segment]) -> None:
+        header = msgspec.structs.replace(header, doc=self.doc_id, stage=self.stage, fingerprint=self.fingerprint())
+        with atomic_open(self.output().path, "wb") as fh:
+            fh.write(encode_line(header))
             for seg in segments:
-                fh.write(json.dumps(seg.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
+                fh.write(encode_line(seg))
+
 
 def forget_task_instances() -> None:
     """Drop Luigi's cache of task objects. Luigi keeps every task it ever instantiated; the corpus tasks
@@ -172,12 +172,13 @@ def forget_task_instances() -> None:
     luigi.task_register.Register.clear_instance_cache()
 
 
-def read_stage(path: Path) -> tuple[dict[str, Any], list[Segment]]:
-    header: dict[str, Any] = {}
-    segments: list[Segment] = []
-    for rec in iter_jsonl(path):
-        if rec.get("_header"):
-            header = rec
-        else:
-            segments.append(Segment.from_dict(rec))
-    return header, segments
+def read_stage(path: Path) -> tuple[StageHeader, list[Segment]]:
+    """A stage file: its header and its segments, validated against their types as they are read."""
+    with open(path, "rb") as fh:
+        header = decode_header(fh.readline())
+        return header, [decode_segment(line) for line in fh if line.strip()]
+
+
+def read_header(path: Path) -> StageHeader:
+    with open(path, "rb") as fh:
+        return decode_header(fh.readline())

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import luigi
 
-from pipeline.tasks.base import (PipelineTask, _hash, doc_id_for, forget_task_instances, iter_jsonl, list_inputs,
+from pipeline.tasks.base import (PipelineTask, _hash, doc_id_for, forget_task_instances, read_header, list_inputs,
                                  pipeline, read_stage)
 from pipeline.tasks.document import RepairTranslations, document_chain, document_fingerprint, final_output
 from pipeline.corpus import export as corpus_logic
@@ -115,13 +115,10 @@ def _stage_counts(doc_path: str, output_dir: str, config_path: str) -> dict[str,
     out = {}
     for t in document_chain(doc_path, output_dir, config_path):
         try:
-            header = next(iter_jsonl(Path(t.output().path)))
-        except (FileNotFoundError, StopIteration):
+            header = read_header(Path(t.output().path))
+        except FileNotFoundError:
             continue
-        if "counts" in header:
-            out[t.stage] = header["counts"]
-        elif t.stage == "ingest":
-            out["ingest"] = {header.get("status", "?"): 1}
+        out[t.stage] = {header.status: 1} if t.stage == "ingest" else header.counts
     return out
 
 

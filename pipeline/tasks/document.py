@@ -6,11 +6,14 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import msgspec
+
 from pipeline import stages
 from pipeline import runtime
 from pipeline.ingest.reader import ingest_file
 from pipeline.segment.segmentation import segment_document
-from pipeline.tasks.base import DocumentTask, doc_id_for, get_config, input_checksum
+from pipeline.records import StageHeader, encode_line
+from pipeline.tasks.base import DocumentTask, doc_id_for, get_config, input_checksum, read_header
 from pipeline.io import atomic_open
 
 
@@ -26,9 +29,10 @@ class IngestDocument(DocumentTask):
 
     def run(self):
         rec = ingest_file(self.doc_id, self.doc_path, self.cfg.ingest)
-        with atomic_open(self.output().path) as fh:
-            fh.write(json.dumps({"_header": True, "stage": self.stage, "fingerprint": self.fingerprint(),
-                                 **rec.to_dict()}, ensure_ascii=False, sort_keys=True) + "\n")
+        header = msgspec.convert({**rec.to_dict(), "stage": self.stage, "fingerprint": self.fingerprint()},
+                                 StageHeader)
+        with atomic_open(self.output().path, "wb") as fh:
+            fh.write(encode_line(header))
 
 
 class SegmentDocument(DocumentTask):
@@ -39,13 +43,9 @@ class SegmentDocument(DocumentTask):
         return IngestDocument(doc_path=self.doc_path, output_dir=self.output_dir, config_path=self.config_path)
 
     def run(self):
-        with open(self.input().path, encoding="utf-8") as fh:
-            rec = json.loads(fh.readline())
-        segments = segment_document(self.doc_id, rec["text"], self.cfg.segmentation) if rec["status"] == "ok" else []
-        header = {k: rec.get(k) for k in ("path", "sha256", "size", "encoding", "status", "reason", "message",
-                                          "fixes", "lines", "text")}
-        header["counts"] = dict(Counter(s.kind for s in segments))
-        self.write_stage(header, segments)
+        header = read_header(Path(self.input().path))
+        segments = segment_document(self.doc_id, header.text, self.cfg.segmentation) if header.status == "ok" else []
+        self.write_stage(msgspec.structs.replace(header, counts=dict(Counter(s.kind for s in segments))), segments)
 
 
 class _SegmentStage(DocumentTask):
@@ -60,9 +60,7 @@ class _SegmentStage(DocumentTask):
         header, segments = self.read_upstream()
         self.progress(f"{self.stage}: {len(segments)} segments", 0)
         segments = self.transform(header, segments) if segments else segments
-        header = {k: v for k, v in header.items() if k not in ("_header", "stage", "fingerprint", "counts")}
-        header["counts"] = self.counts(segments)
-        self.write_stage(header, segments)
+        self.write_stage(msgspec.structs.replace(header, counts=self.counts(segments)), segments)
         self.progress(f"{self.stage}: done", 100)
 
     def transform(self, header, segments):
@@ -123,8 +121,8 @@ class TranslateSegments(_SegmentStage):
     def counts(self, segments):
         c = Counter()
         for s in segments:
-            for direction, info in (s.translation or {}).items():
-                c[f"{direction}:{'ok' if info.get('text') is not None else info.get('reason')}"] += 1
+            for direction, info in s.translation.items():
+                c[f"{direction}:{'ok' if info.text is not None else info.reason}"] += 1
         return dict(c)
 
 
