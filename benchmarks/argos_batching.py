@@ -14,8 +14,8 @@ Usage: taskset -c 0,1 python benchmarks/argos_batching.py [--layers 6 --d-model 
 """
 from __future__ import annotations
 
+import msgspec
 import argparse
-import dataclasses
 import os
 import statistics
 import sys
@@ -95,7 +95,7 @@ def main() -> int:
         info = argos_models.install(pkg, pkgdir)
         vocab = sum(1 for _ in open(next((info.path / "model").glob("*vocabulary*")), encoding="utf-8"))
         cfg = load_config().translation.argos
-        cfg = dataclasses.replace(cfg, packages_dir=str(pkgdir), intra_threads=a.intra_threads,
+        cfg = msgspec.structs.replace(cfg, packages_dir=str(pkgdir), intra_threads=a.intra_threads,
                                   compute_type=a.compute_type or cfg.compute_type)
         ours = ArgosEngine(cfg)
         pk, _ = ours._load("es", "en")

@@ -10,8 +10,8 @@ file the first pass wrote (as a rerun in a new process would; its in-process LRU
 """
 from __future__ import annotations
 
+import msgspec
 import argparse
-import dataclasses
 import statistics
 import sys
 import tempfile
@@ -51,10 +51,10 @@ def main() -> int:
     cfg0 = load_config().translation
     with tempfile.TemporaryDirectory() as tmp:
         def config(db: str, enabled: bool = True):
-            return dataclasses.replace(
+            return msgspec.structs.replace(
                 cfg0, engine=a.engine,
-                cache=dataclasses.replace(cfg0.cache, path=str(Path(tmp) / db), enabled=enabled),
-                argos=dataclasses.replace(cfg0.argos, packages_dir=a.packages_dir))
+                cache=msgspec.structs.replace(cfg0.cache, path=str(Path(tmp) / db), enabled=enabled),
+                argos=msgspec.structs.replace(cfg0.argos, packages_dir=a.packages_dir))
 
         eng = get_engine(config("w.db"), "es", "en")
         eng.translate_batch(lines[:4], "es", "en")  # warm-up: model load / process start

@@ -1,10 +1,13 @@
-"""Shared fixtures: repository paths and a scratch output root."""
+"""Shared test helpers and fixtures: repository paths, configs for test runs, the CLI as a subprocess."""
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -21,3 +24,37 @@ needs_apertium = pytest.mark.skipif(not have_apertium(), reason="Debian's aperti
 @pytest.fixture
 def seeds_dir() -> Path:
     return SEEDS
+
+
+def write_config(folder: Path, **sections) -> str:
+    """The shipped config with the apertium engine and the given section overrides, written to ``folder``
+    (its glossary named by absolute path, since relative paths resolve against the config's folder)."""
+    from pipeline.config import default_config_path
+
+    shipped = default_config_path()
+    data = yaml.safe_load(shipped.read_text(encoding="utf-8"))
+    data["translation"]["engine"] = "apertium"
+    if data["translation"].get("glossary"):
+        data["translation"]["glossary"] = str(shipped.parent / data["translation"]["glossary"])
+    for section, values in sections.items():
+        data[section].update(values)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"config-{abs(hash(repr(sorted(sections.items())))) % 10**8}.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return str(path)
+
+
+def corpus_bytes(output: Path) -> dict[str, bytes]:
+    """Every file of the published corpus, by relative path."""
+    folder = output / "corpus"
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def pipeline_cmd(config: str, inputs: Path, output: Path, *extra: str) -> list[str]:
+    """``pipeline run`` as a subprocess command line."""
+    return [sys.executable, "-m", "pipeline", "--config", config, "run", "--input", str(inputs),
+            "--output", str(output), "--no-progress", *extra]
+
+
+def env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT)}

@@ -20,24 +20,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, needs_apertium
+from conftest import ROOT, corpus_bytes, env, needs_apertium, pipeline_cmd, write_config
 from pipeline.service import operations
 from pipeline.cli import main as cli_main
-from test_operations import corpus_bytes, write_config
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import synth  # noqa: E402
 
 pytestmark = [needs_apertium, pytest.mark.slow]
-
-
-def pipeline_cmd(config: str, inputs: Path, output: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "pipeline", "--config", config, "run", "--input", str(inputs),
-            "--output", str(output), "--no-progress", *extra]
-
-
-def env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,8 @@ import json
 import shutil
 import subprocess
 
-from conftest import SEEDS, needs_apertium
+from conftest import SEEDS, env, needs_apertium, pipeline_cmd, write_config
 from pipeline.config import IngestConfig
-from test_faults import env, pipeline_cmd
-from test_operations import write_config
 
 pytestmark = needs_apertium
 

@@ -16,10 +16,8 @@ from collections import Counter
 
 import pytest
 
-from conftest import ROOT, needs_apertium
+from conftest import ROOT, corpus_bytes, env, needs_apertium, pipeline_cmd, write_config
 from pipeline.service import operations
-from test_faults import env, pipeline_cmd
-from test_operations import corpus_bytes, write_config
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import synth  # noqa: E402

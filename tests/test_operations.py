@@ -12,27 +12,12 @@ from pathlib import Path
 
 import luigi
 import pytest
-import yaml
 
-from conftest import ROOT, SEEDS, needs_apertium
+from conftest import SEEDS, corpus_bytes, needs_apertium, write_config
 from pipeline.service import operations
 from pipeline.tasks import BuildCorpus
 
 pytestmark = needs_apertium
-
-
-def write_config(folder: Path, **sections) -> str:
-    """configs/pipeline.yaml with the apertium engine and the given section overrides."""
-    data = yaml.safe_load((ROOT / "configs" / "pipeline.yaml").read_text(encoding="utf-8"))
-    data["translation"]["engine"] = "apertium"
-    if data["translation"].get("glossary"):
-        data["translation"]["glossary"] = str(ROOT / data["translation"]["glossary"])
-    for section, values in sections.items():
-        data[section].update(values)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"config-{abs(hash(repr(sorted(sections.items())))) % 10**8}.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return str(path)
 
 
 def build(inputs: Path, output: Path, config: str, batch_size: int = 0) -> luigi.execution_summary.LuigiRunResult:
@@ -50,11 +35,6 @@ def ran_successfully(result) -> dict[str, int]:
     """{task family: count} from the "ran successfully" part of Luigi's detailed summary."""
     text = result.summary_text.split("ran successfully:", 1)[-1].split("\n*", 1)[0]
     return {m.group(2): int(m.group(1)) for m in re.finditer(r"- (\d+) (\w+)\(", text)}
-
-
-def corpus_bytes(output: Path) -> dict[str, bytes]:
-    folder = output / "corpus"
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def by_stage(states: dict[str, tuple[int, int]]) -> dict[tuple[str, str], tuple[str, tuple[int, int]]]:

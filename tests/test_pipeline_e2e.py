@@ -23,7 +23,7 @@ pytestmark = needs_apertium
 def _config(tmp: Path) -> Path:
     text = (ROOT / "configs" / "pipeline.yaml").read_text(encoding="utf-8")
     text = text.replace("engine: auto", "engine: apertium")
-    text = text.replace("glossary: configs/glossary.yaml", f"glossary: {ROOT / 'configs' / 'glossary.yaml'}")
+    text = text.replace("glossary: glossary.yaml", f"glossary: {ROOT / 'configs' / 'glossary.yaml'}")
     p = tmp / "pipeline.yaml"
     p.write_text(text, encoding="utf-8")
     return p

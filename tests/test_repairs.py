@@ -155,9 +155,12 @@ def test_structural_review_threshold():
     assert relaxed.startswith("Venezuelan President Nicolas Maduro said during")
 
 
-def test_config_file_has_repair_section():
+def test_shipped_config_uses_the_system_dictionary():
+    from pipeline.config import effective_file
+
     cfg = load_config()
-    assert cfg.repairs.structural_review and cfg.repairs.dictionary.endswith(".dic")
+    assert cfg.repairs.structural_review and cfg.repairs.dictionary == ""
+    assert effective_file(cfg, "repairs", "dictionary").endswith("en_US.dic")
 
 
 # --------------------------------------------------------------------------- evidence

@@ -5,7 +5,7 @@ apertium tests run the real engine when Debian's apertium-eng-spa is installed.
 """
 from __future__ import annotations
 
-import dataclasses
+import msgspec
 import json
 import shutil
 import sqlite3
@@ -197,7 +197,7 @@ def test_segment_cache_key_covers_spans_names_and_glossary(tmp_path, monkeypatch
     # A changed glossary changes the key too.
     gl = tmp_path / "g.yaml"
     gl.write_text("terms:\n  - {es: hoy, en: today}\n")
-    cfg = dataclasses.replace(tr.config, glossary=str(gl))
+    cfg = msgspec.structs.replace(tr.config, glossary=str(gl))
     (r,) = Translator(cfg).translate([text], "es", "en")
     assert r.text == "con Serguéi Lavrov today"
 
@@ -319,7 +319,7 @@ def test_split_long_law():
 
 
 def test_no_engine_message(monkeypatch):
-    cfg = TranslationConfig(engine="auto", apertium=dataclasses.replace(TranslationConfig().apertium,
+    cfg = TranslationConfig(engine="auto", apertium=msgspec.structs.replace(TranslationConfig().apertium,
                                                                         command="no-such-apertium"))
     monkeypatch.setenv("ARGOS_PACKAGES_DIR", "/nonexistent-dir")
     with pytest.raises(EngineUnavailable) as exc:

@@ -4,7 +4,7 @@ A line that cannot be translated is written empty and its reason goes to stderr.
 """
 from __future__ import annotations
 
-import dataclasses
+import msgspec
 import sys
 
 from pipeline.config import load_config
@@ -27,9 +27,9 @@ def run(args) -> int:
 
     cfg = load_config(args.config).translation
     if args.engine:
-        cfg = dataclasses.replace(cfg, engine=args.engine)
+        cfg = msgspec.structs.replace(cfg, engine=args.engine)
     if args.no_cache:
-        cfg = dataclasses.replace(cfg, cache=dataclasses.replace(cfg.cache, enabled=False))
+        cfg = msgspec.structs.replace(cfg, cache=msgspec.structs.replace(cfg.cache, enabled=False))
     if args.src == args.tgt:
         print("pipeline translate: --from and --to must differ", file=sys.stderr)
         return 2

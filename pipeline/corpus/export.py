@@ -2,7 +2,6 @@
 documents, review file, report and manifest in one folder; plus the atomic ``latest`` switch."""
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from dataclasses import dataclass, field
@@ -10,7 +9,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from pipeline import stages
-from pipeline.config import Config
+from pipeline.config import SECTIONS, Config
 from pipeline.corpus.filters import PairFilter
 from pipeline.ingest.reader import Ingested
 from pipeline.records import Segment, StageHeader, Translation
@@ -135,7 +134,7 @@ def write_corpus(folder: Path, docs: Iterable[DocumentResult], cfg: Config, vers
 
 
 def _config_summary(cfg: Config) -> dict[str, Any]:
-    d = dataclasses.asdict(cfg)
+    d = {name: cfg.section_settings(name) for name in SECTIONS}
     d.pop("source", None)
     return {"source": cfg.source, "fingerprint": cfg.fingerprint(), "settings": d}
 

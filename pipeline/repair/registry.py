@@ -47,10 +47,3 @@ def replay(before: str, steps: list) -> str:
         edits = [e if isinstance(e, Edit) else Edit.from_dict(e) for e in raw]
         text = apply_edits(text, edits)
     return text
-
-
-def rule_names() -> tuple[str, ...]:
-    """Every registered rule, in the default order (importing the rule modules registers them)."""
-    import pipeline.repair.rules  # noqa: F401
-
-    return tuple(REGISTRY)

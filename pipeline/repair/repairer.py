@@ -16,7 +16,7 @@ from pipeline.protect import find_protected
 from pipeline.records import Edit, apply_edits
 from pipeline.repair.context import DocumentContext, RuleContext
 from pipeline.repair.registry import REGISTRY, Rule
-from pipeline.resources.lexicon import Lexicon, load_lexicon
+from pipeline.resources.lexicon import DEFAULT_DIC, Lexicon, load_lexicon
 
 __all__ = ["DocumentContext", "RuleContext", "RepairResult", "Repairer", "looks_like_heading"]
 
@@ -48,7 +48,7 @@ class Repairer:
         if unknown:
             raise ValueError(f"unknown repair rule(s): {', '.join(unknown)}")
         self.rules = [REGISTRY[n] for n in names]
-        self.lexicon = lexicon if lexicon is not None else load_lexicon(self.config.dictionary)
+        self.lexicon = lexicon if lexicon is not None else load_lexicon(self.config.dictionary or DEFAULT_DIC)
 
     def repair(self, text: str, context: DocumentContext | None = None,
                source: str | None = None) -> RepairResult:

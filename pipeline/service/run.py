@@ -38,9 +38,10 @@ def effective_config(config_path: str | None, engine: str | None, output: Path) 
         return cfg.source
     data = yaml.safe_load(Path(cfg.source).read_text(encoding="utf-8")) or {}
     data.setdefault("translation", {})["engine"] = engine
-    glossary = data["translation"].get("glossary")
-    if glossary and not os.path.isabs(glossary):  # keep relative paths meaning what they meant
-        data["translation"]["glossary"] = str((Path.cwd() / glossary).resolve())
+    # keep relative paths meaning what they meant (they resolve against the config's folder)
+    data["translation"]["glossary"] = cfg.translation.glossary
+    data.setdefault("repairs", {})["dictionary"] = cfg.repairs.dictionary
+    data["translation"].setdefault("argos", {})["packages_dir"] = cfg.translation.argos.packages_dir
     text = yaml.safe_dump(data, sort_keys=True, allow_unicode=True)
     derived = output / ".run-config" / f"{hashlib.sha256(text.encode()).hexdigest()[:12]}.yaml"
     derived.parent.mkdir(parents=True, exist_ok=True)

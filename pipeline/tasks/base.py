@@ -19,6 +19,7 @@ from typing import ClassVar
 import luigi
 import msgspec
 
+from pipeline import __version__ as pipeline_version
 from pipeline.config import Config, load_config
 from pipeline.records import Segment, StageHeader, decode_header, decode_segment, encode_line
 from pipeline.io import atomic_open
@@ -141,7 +142,7 @@ class DocumentTask(PipelineTask):
     def stage_fingerprint(cls, upstream: str, cfg: Config, output_dir: str) -> str:
         """This stage's fingerprint from its upstream's (or the input checksum): a class method, so the
         fingerprints of 10,000 documents can be computed without creating 60,000 Luigi task objects."""
-        return _hash(cls.stage, str(cls.version), upstream, cfg.fingerprint(*cls.sections) if cls.sections else "",
+        return _hash(cls.stage, str(cls.version), pipeline_version, upstream, cfg.fingerprint(*cls.sections) if cls.sections else "",
                      cls.extra_fingerprint(cfg, output_dir))
 
     def fingerprint(self) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import luigi
 
+from pipeline import __version__ as pipeline_version
 from pipeline.tasks.base import (PipelineTask, _hash, doc_id_for, forget_task_instances, read_header, list_inputs,
                                  pipeline, read_stage)
 from pipeline.tasks.document import RepairTranslations, document_chain, document_fingerprint, final_output
@@ -68,7 +69,7 @@ class ExportCorpus(CorpusTask):
 
     def fingerprint(self) -> str:
         if not hasattr(self, "_fp"):
-            self._fp = _hash(self.stage, str(self.version), self.cfg.fingerprint(*self.sections),
+            self._fp = _hash(self.stage, str(self.version), pipeline_version, self.cfg.fingerprint(*self.sections),
                              *sorted(f"{doc_id_for(p)}={document_fingerprint(p, self.output_dir, self.config_path)}"
                                      for p in self.input_paths()))
         return self._fp

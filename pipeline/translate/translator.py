@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+import msgspec
 import regex
 
 from pipeline.translate.cache import TranslationCache, normalise, segment_key
@@ -113,7 +114,7 @@ class Translator:
             self.cache = TranslationCache(p, config.cache.max_entries,
                                           memory_entries=config.cache.memory_entries)
         # Everything in the config that changes a segment's result, for the segment-level cache key.
-        settings = {"max_chars": config.max_chars, "argos": dataclasses.asdict(config.argos),
+        settings = {"max_chars": config.max_chars, "argos": msgspec.to_builtins(config.argos),
                     "glossary": self.glossary.terms}
         self._settings_fp = _digest(settings)
 
