@@ -4,9 +4,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any, Iterable, Iterator
 
 
 def current_umask() -> int:
@@ -44,3 +45,25 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
+
+
+def read_lines(stream: IO[Any], tool: str) -> Iterator[str]:
+    """The lines of a line tool's input, as they arrive, split on ``\\n`` only (one output line per input
+    line, whatever other line breaks a line holds) and decoded as UTF-8; bytes that are not UTF-8 become
+    U+FFFD with a warning on stderr naming the line, so no line is lost and no bad byte stops the tool."""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:  # already text (a StringIO in tests)
+        text = stream.read()
+        raw_lines: Iterable[bytes] = (line.encode("utf-8", "surrogateescape") + b"\n"
+                                      for line in text.split("\n")[:-1 if text.endswith("\n") else None])
+    else:
+        raw_lines = buffer  # a binary stream iterates on b"\n" only
+    for n, raw in enumerate(raw_lines, 1):
+        raw = raw[:-1] if raw.endswith(b"\n") else raw
+        raw = raw[:-1] if raw.endswith(b"\r") else raw
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            print(f"pipeline {tool}: line {n}: bytes that are not UTF-8 (from byte {exc.start}) replaced by "
+                  "U+FFFD", file=sys.stderr)
+            yield raw.decode("utf-8", errors="replace")
