@@ -295,7 +295,8 @@ def test_corpus_files_follow_the_umask(tmp_path):
     (["--workers", "0"], "--workers must be 1 or more"),
     (["--output", "{inputs}/out"], "is inside --input"),
 ])
-def test_bad_paths_and_workers_are_usage_errors(tmp_path, capsys, argv, message):
+def test_bad_paths_and_workers_are_usage_errors(tmp_path, capsys, monkeypatch, argv, message):
+    monkeypatch.chdir(tmp_path)  # "s3://bucket/x" taken as a local path would land here
     inputs = three_articles(tmp_path / "in")
     argv = [a.format(inputs=inputs) for a in argv]
     args = {"--input": str(inputs), "--output": str(tmp_path / "out"), **dict(zip(argv[::2], argv[1::2]))}
