@@ -24,7 +24,8 @@ def readme_blocks() -> list[str]:
     return re.findall(r"^```[a-z]*\n(.*?)^```$", text, flags=re.S | re.M)
 
 
-@pytest.mark.parametrize("name", ["crontab.example", "pipeline-corpus.service", "pipeline-corpus.timer"])
+@pytest.mark.parametrize("name", ["crontab.example", "pipeline-corpus.service", "pipeline-corpus.timer",
+                                  "luigid.service"])
 def test_readme_shows_the_shipped_file_verbatim(name):
     assert (DEPLOY / name).read_text(encoding="utf-8") in readme_blocks()
 
@@ -92,17 +93,30 @@ def test_cron_command_publishes_and_a_second_run_does_nothing(tmp_path):
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")
 def test_systemd_units_verify(tmp_path):
-    for name in ("pipeline-corpus.service", "pipeline-corpus.timer"):
+    for name in ("pipeline-corpus.service", "pipeline-corpus.timer", "luigid.service"):
         text = (DEPLOY / name).read_text(encoding="utf-8")
         # verify checks that ExecStart's program exists: point it at this checkout's interpreter
-        text = text.replace("/srv/pipeline/.venv/bin/pipeline", sys.executable).replace("/srv/pipeline", str(ROOT))
+        text = (text.replace("/srv/pipeline/.venv/bin/pipeline", sys.executable)
+                .replace("/srv/pipeline/.venv/bin/luigid", str(Path(sys.executable).parent / "luigid"))
+                .replace("/srv/pipeline", str(ROOT)))
         (tmp_path / name).write_text(text, encoding="utf-8")
     done = subprocess.run(["systemd-analyze", "verify", str(tmp_path / "pipeline-corpus.service"),
-                           str(tmp_path / "pipeline-corpus.timer")], capture_output=True, text=True, timeout=60)
+                           str(tmp_path / "pipeline-corpus.timer"), str(tmp_path / "luigid.service")],
+                          capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     calendar = re.search(r"^OnCalendar=(.+)$", (DEPLOY / "pipeline-corpus.timer").read_text(), flags=re.M)
     done = subprocess.run(["systemd-analyze", "calendar", calendar.group(1)], capture_output=True, text=True)
     assert done.returncode == 0 and "02:15:00" in done.stdout, done.stdout + done.stderr
+
+
+def test_luigid_unit_binds_one_interface_and_the_docs_say_why():
+    unit = (DEPLOY / "luigid.service").read_text(encoding="utf-8")
+    address = re.search(r"^Environment=LUIGID_ADDRESS=(\S+)$", unit, flags=re.M)
+    exec_start = re.search(r"^ExecStart=(.+)$", unit, flags=re.M).group(1)
+    assert address and address.group(1) not in ("0.0.0.0", "::", "")
+    assert "--address ${LUIGID_ADDRESS}" in exec_start
+    ops = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    assert "## Access to luigid" in ops and "no authentication" in ops and "LUIGID_ADDRESS" in ops
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")

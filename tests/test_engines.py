@@ -186,6 +186,6 @@ def test_translate_cli_line_in_line_out(tmp_path, monkeypatch, capsys):
     assert cli.main(["--config", str(cfg), "translate", "--from", "es", "--to", "en"]) == 0
     out, err = capsys.readouterr()
     lines = out.split("\n")[:-1]
-    assert len(lines) == 4 and lines[1] == "" and lines[2] == ""
+    assert len(lines) == 4 and lines[1] == "" and lines[2] == "🇻🇪"  # nothing to translate: kept as it is
     assert "line 2: empty" in err and "line 3: no_translatable_text" in err
     assert "engine: apertium" in err

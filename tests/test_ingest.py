@@ -78,3 +78,60 @@ def test_a_line_over_the_byte_limit_rejects_the_document():
     assert ingest_bytes("d", "d.txt", b"0123456789\nshort\n", cfg).status == "ok"  # exactly at the limit
     utf16 = ingest_bytes("d", "d.txt", codecs.BOM_UTF16_LE + "abcdef\n".encode("utf-16-le"), cfg)
     assert utf16.reason == "line_too_long" and utf16.encoding  # counted in the file's own encoding
+
+
+# --- hostile inputs: encodings, NUL bytes, sizes -----------------------------------------------------------
+
+@pytest.mark.parametrize("encoding", ["utf-32", "utf-32-be"])
+def test_utf32_with_bom_is_not_taken_for_utf16(encoding):
+    text = "Año nuevo 😀 en Caracas.\nSegunda línea"
+    data = text.encode(encoding) if encoding == "utf-32" else codecs.BOM_UTF32_BE + text.encode(encoding)
+    rec = ingest_bytes("d", "x", data)
+    assert rec.status == "ok" and rec.text == text and rec.encoding.startswith("utf-32")
+    start = rec.text.index("línea")
+    a, b, exact = rec.raw_byte_range(start, start + len("línea"))
+    assert exact and data[a:b].decode(rec.encoding) == "línea"
+
+
+def test_nul_byte_after_the_first_8k_is_not_dropped_silently():
+    rec = ingest_bytes("d", "x", b"Hola mundo.\n" * 1000 + b"Una l\x00inea.\n")
+    assert rec.status == "rejected" and rec.reason == "binary" and "byte 12005" in rec.message
+
+
+def test_size_is_checked_before_reading(tmp_path):
+    import tracemalloc
+
+    from pipeline.ingest.reader import ingest_file
+
+    big = tmp_path / "big.txt"
+    with open(big, "wb") as fh:
+        fh.truncate(64 * 1024 * 1024)  # sparse: no disk used
+    tracemalloc.start()
+    try:
+        rec = ingest_file("big", big, IngestConfig(max_bytes=1024 * 1024))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert rec.status == "rejected" and rec.reason == "too_large" and rec.size == 64 * 1024 * 1024
+    assert peak < 4 * 1024 * 1024
+
+
+def test_published_files_get_the_umask_permissions(tmp_path):
+    import os
+
+    from pipeline.io import atomic_open
+
+    old = os.umask(0o027)
+    try:
+        with atomic_open(tmp_path / "f.txt") as fh:
+            fh.write("x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "f.txt").stat().st_mode & 0o777 == 0o640
+
+
+def test_doc_ids_differ_for_every_file_name():
+    from pipeline.ingest.inputs import doc_id_for
+
+    names = ["report.txt", "report.md", "report", "report.txt.txt", "Report.txt", "año.txt", "ano.txt"]
+    assert len({doc_id_for(n) for n in names}) == len(names)

@@ -29,6 +29,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def clean(args: argparse.Namespace) -> int:
     from pipeline.service.operations import OperationError, clean as do_clean, describe
 
+    problem = service.path_problem(args)
+    if problem:
+        print(f"pipeline: {problem}", file=sys.stderr)
+        return service.EXIT_USAGE
     output = Path(args.output)
     if not output.is_dir():
         print(f"pipeline: output folder not found: {output}", file=sys.stderr)

@@ -22,9 +22,10 @@ def run(args) -> int:
     from pipeline.langid.detector import LanguageDetector
 
     detector = LanguageDetector(load_config(args.config).langid)
+    from pipeline.io import read_lines
+
     # Keep exactly one output line per input line: split on '\n' only (not on other line breaks).
-    lines = [ln[:-1] if ln.endswith("\n") else ln for ln in sys.stdin]
-    lines = [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+    lines = list(read_lines(sys.stdin, "detect"))
     results = detector.detect_document(lines) if args.context else [detector.detect(ln) for ln in lines]
     out = sys.stdout
     for d in results:

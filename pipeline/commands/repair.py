@@ -25,7 +25,9 @@ def run(args: argparse.Namespace) -> int:
 
     cfg = load_config(args.config)
     repairer = Repairer(cfg.repairs)
-    lines = [line.rstrip("\r\n") for line in sys.stdin]
+    from pipeline.io import read_lines
+
+    lines = list(read_lines(sys.stdin, "repair"))
     ctx = None if args.no_context else DocumentContext.from_texts(lines)
     out = sys.stdout
     for line in lines:
@@ -33,6 +35,6 @@ def run(args: argparse.Namespace) -> int:
         if args.explain:
             out.write(json.dumps(res.to_dict(), ensure_ascii=False) + "\n")
         else:
-            out.write(res.text + "\n")
+            out.write(res.text.replace("\n", " ") + "\n")  # one line out per line in
     out.flush()
     return 0

@@ -27,6 +27,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def rerun(args: argparse.Namespace) -> int:
     from pipeline.service.operations import OperationError, describe, invalidate, stage_name
 
+    problem = service.path_problem(args)
+    if problem:
+        print(f"pipeline: {problem}", file=sys.stderr)
+        return service.EXIT_USAGE
     output = Path(args.output)
     try:
         stage_name(args.task)

@@ -10,7 +10,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="build and publish the corpus from a folder of articles",
                        description="Process new or changed articles and publish a new corpus version. "
                                    "Exit status: 0 ok, 1 a task failed, 2 usage/config/engine error, "
-                                   "3 done but at least one input document was rejected.")
+                                   "3 done but at least one input document was rejected, 4 not published: a "
+                                   "publish guard refused the new version (empty input folder, a corpus "
+                                   "that shrinks by more than --max-shrink, an engine that failed on every "
+                                   "segment).")
     add_run_options(p)
     p.set_defaults(func=service.run)
 
@@ -30,3 +33,10 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
                         "worker and up to 200 documents). Otherwise the default is documents/(4*workers), at "
                         "most 200: per-document tasks slow Luigi's scheduler, and a multi-worker run starts a "
                         "fresh process per task that reloads the models (see docs/operations.md)")
+    p.add_argument("--allow-empty", action="store_true",
+                   help="publish even when the input folder is empty or the engine failed on every segment")
+    p.add_argument("--allow-shrink", action="store_true",
+                   help="publish even when the new corpus has far fewer pairs than the published one")
+    p.add_argument("--max-shrink", type=float, default=None,
+                   help="share of the published pairs a new version may lose without --allow-shrink "
+                        "(default: max_shrink in luigi.cfg [pipeline], 0.5)")

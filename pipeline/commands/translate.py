@@ -1,6 +1,8 @@
 """``pipeline translate``: stdin lines in, the same number of translated lines out.
 
-A line that cannot be translated is written empty and its reason goes to stderr.
+A line with nothing to translate (empty, or only a handle, URL or number) is written as it is; a line the
+engine cannot translate is written empty and its reason goes to stderr. Bytes that are not UTF-8 become
+U+FFFD with a warning: no line is ever lost.
 """
 from __future__ import annotations
 
@@ -8,6 +10,9 @@ import msgspec
 import sys
 
 from pipeline.config import load_config
+
+
+_NOTHING_TO_TRANSLATE = ("empty", "no_translatable_text")
 
 
 def register(subparsers) -> None:
@@ -22,6 +27,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from pipeline.io import read_lines
     from pipeline.translate.engines import EngineUnavailable
     from pipeline.translate.translator import Translator
 
@@ -49,16 +55,23 @@ def run(args) -> int:
 
         def flush() -> None:
             nonlocal lineno
-            for r in translator.translate(batch, args.src, args.tgt):
+            for source, r in zip(batch, translator.translate(batch, args.src, args.tgt)):
                 lineno += 1
-                if r.text is None:
+                text = r.text
+                if text is None and r.reason in _NOTHING_TO_TRANSLATE:
+                    text = source  # "@handle ?" stays "@handle ?", not an empty line
+                    if source:
+                        print(f"line {lineno}: {r.reason} (written as it is)", file=sys.stderr)
+                    else:
+                        print(f"line {lineno}: {r.reason}", file=sys.stderr)
+                elif text is None:
                     print(f"line {lineno}: {r.reason}", file=sys.stderr)
-                sys.stdout.write((r.text or "").replace("\n", " ") + "\n")
+                sys.stdout.write((text or "").replace("\n", " ") + "\n")
             sys.stdout.flush()
             batch.clear()
 
-        for line in sys.stdin:
-            batch.append(line.rstrip("\n").rstrip("\r"))
+        for line in read_lines(sys.stdin, "translate"):
+            batch.append(line)
             if len(batch) >= max(1, args.batch):
                 flush()
         if batch:

@@ -7,7 +7,9 @@ that the export stage turns into rejects with a reason.
 """
 from __future__ import annotations
 
+import bisect
 import difflib
+from collections import Counter
 from dataclasses import dataclass
 
 import regex
@@ -69,7 +71,11 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
     >>> [t[a:b] for a, b in split_sentences(t)]
     ['Mr. Smith met Dr. Ruiz in the U.S. on Monday.', '"It went well," he said.', 'Then he left.']
     """
-    protected = [(s.start, s.end) for s in find_protected(text)]
+    protected = sorted((s.start, s.end) for s in find_protected(text))
+    starts = [a for a, _ in protected]
+    reach = []  # reach[k]: the furthest end among protected[:k + 1] (spans may nest)
+    for _, b in protected:
+        reach.append(max(b, reach[-1]) if reach else b)
     cuts = [0]
     for m in _BOUNDARY.finditer(text):
         dot = m.start()
@@ -77,10 +83,12 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
         j = dot
         while j > 0 and text[j - 1] in "\"'”’»)]":
             j -= 1
-        if any(a < j <= b for a, b in protected):
+        k = bisect.bisect_left(starts, j) - 1  # spans starting before j (a < j): is one still open at j?
+        if k >= 0 and reach[k] >= j:
             continue  # a full stop inside a URL or number
         if text[j - 1] == ".":
-            word = regex.search(r"([\p{L}.]+)\.$", text[:j])
+            # only the word before the stop matters: search a short tail, not the whole paragraph so far
+            word = regex.search(r"([\p{L}.]+)\.$", text[max(0, j - 64):j])
             if word:
                 w = word.group(1)
                 if w.lower().rstrip(".") in _ABBREV or regex.fullmatch(r"(?:\p{Lu}\.)*\p{Lu}", w):
@@ -180,43 +188,113 @@ def _tokens(text: str) -> list[str]:
     return regex.findall(r"\p{L}[\p{L}\p{M}'’-]*|\d+", text.lower())
 
 
-def _mark_duplicate_paragraphs(paras: list[tuple[int, int]], text: str) -> dict[int, int]:
+# Work allowed per document, in units of tokens indexed, index entries visited and word comparisons. An
+# ordinary article uses well under 1% of it; a file built to defeat the duplicate check is rejected with
+# the reason ``segmentation_budget`` instead of holding the whole corpus up.
+DEFAULT_WORK_BUDGET = 50_000_000
+_MAX_POSTINGS = 32  # a word pair found in more paragraphs than this is too common to point at a copy
+_MAX_CANDIDATES = 8  # earlier paragraphs compared with each paragraph, those sharing most word pairs
+
+
+class SegmentationBudgetExceeded(ValueError):
+    """A document needs more work than the per-document budget allows."""
+
+
+class WorkBudget:
+    """Counts the work done on one document and stops it past ``limit``; ``used`` makes the cost of the
+    duplicate check observable (tests assert it grows linearly with the document)."""
+
+    def __init__(self, limit: int | None = None):
+        self.limit = DEFAULT_WORK_BUDGET if limit is None else limit
+        self.used = 0
+
+    def spend(self, units: int) -> None:
+        self.used += units
+        if self.used > self.limit:
+            raise SegmentationBudgetExceeded(f"segmenting needs more than {self.limit:,} units of work "
+                                             "(a pathological document, e.g. thousands of near-identical "
+                                             "paragraphs)")
+
+
+def _bigrams(tokens: list[str]) -> Counter:
+    return Counter(zip(tokens, tokens[1:]))
+
+
+def _mark_duplicate_paragraphs(paras: list[tuple[int, int]], text: str,
+                               budget: WorkBudget | None = None) -> dict[int, int]:
     """Map paragraph index -> index of the paragraph it duplicates (a teaser repeating the lead).
 
     Two paragraphs are duplicates when at least 80% of the shorter one's words appear in the other in the
     same order (longest matching blocks) and the shorter has at least 8 words; the shorter (at equal length
     the earlier) one is dropped. Word order matters: a headline that reuses a paragraph's words is not a copy.
+
+    Linear in the document: candidates come from an index of word pairs (pairs found in many paragraphs
+    are ignored) and exact copies from a hash of the words; only a few candidates per paragraph that share
+    enough word pairs to possibly match are compared word by word.
     """
-    toks = [_tokens(text[a:b]) for a, b in paras]
+    budget = budget or WorkBudget()
+    toks: list[list[str]] = []
+    for a, b in paras:
+        toks.append(_tokens(text[a:b]))
+        budget.spend(len(toks[-1]) + 1)
+    grams = [_bigrams(t) if len(t) >= 8 else Counter() for t in toks]
+    candidates: set[tuple[int, int]] = set()
+    last_copy: dict[tuple[str, ...], int] = {}
+    postings: dict[tuple[str, str], list[int]] = {}
+    for j, t in enumerate(toks):
+        if len(t) < 8:
+            continue  # too short to be, or to have, a duplicate
+        if (i := last_copy.get(tuple(t))) is not None:
+            candidates.add((i, j))
+        last_copy[tuple(t)] = j
+        shared: Counter = Counter()
+        for g in grams[j]:
+            seen = postings.setdefault(g, [])
+            if len(seen) <= _MAX_POSTINGS:
+                budget.spend(len(seen) + 1)
+                shared.update(seen)
+                seen.append(j)
+        candidates.update((i, j) for i, _ in shared.most_common(_MAX_CANDIDATES))
     dup: dict[int, int] = {}
-    for i in range(len(paras)):
-        for j in range(i + 1, len(paras)):
-            if i in dup or j in dup:
+    for i, j in sorted(candidates):  # the order the all-pairs check used, so the same pairs win
+        if i in dup or j in dup:
+            continue
+        a, b = toks[i], toks[j]
+        short = min(len(a), len(b))
+        if short < 8 or max(len(a), len(b)) > 3 * short:
+            continue
+        budget.spend(len(a) + len(b))
+        if a == b:
+            shared_words = short
+        else:
+            # blocks covering 80% of the shorter, at most 20% + 1 of them, share >= 60% - 1 word pairs
+            if sum((grams[i] & grams[j]).values()) < 0.6 * short - 1:
                 continue
-            a, b = toks[i], toks[j]
-            short = min(len(a), len(b))
-            if short < 8 or max(len(a), len(b)) > 3 * short:
-                continue
+            budget.spend(len(a) * len(b))
             matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-            shared = sum(block.size for block in matcher.get_matching_blocks())
-            if shared / short >= 0.8:
-                drop, keep = (i, j) if len(a) <= len(b) else (j, i)
-                dup[drop] = keep
+            shared_words = sum(block.size for block in matcher.get_matching_blocks())
+        if shared_words / short >= 0.8:
+            drop, keep = (i, j) if len(a) <= len(b) else (j, i)
+            dup[drop] = keep
     return dup
 
 
-def segment_document(doc: str, text: str, config: SegmentationConfig | None = None) -> list[Segment]:
-    """Segments of one ingested document, in order, with offsets into ``text``."""
+def segment_document(doc: str, text: str, config: SegmentationConfig | None = None,
+                     budget: WorkBudget | None = None) -> list[Segment]:
+    """Segments of one ingested document, in order, with offsets into ``text``. Raises
+    ``SegmentationBudgetExceeded`` when the document needs more work than ``budget`` allows."""
     cfg = config or SegmentationConfig()
+    budget = budget or WorkBudget()
     paras: list[tuple[int, int]] = []
     pos = 0
     for line in text.split("\n"):
         if line.strip():
             paras.append((pos, pos + len(line)))
         pos += len(line) + 1
-    duplicates = _mark_duplicate_paragraphs(paras, text)
+    duplicates = _mark_duplicate_paragraphs(paras, text, budget)
     segments: list[Segment] = []
     for p_index, (a, b) in enumerate(paras):
+        budget.spend(b - a)
         for piece in _paragraph_pieces(text, a, b, cfg):
             # trim whitespace so text == document[start:end] is tight
             s, e = piece.start, piece.end

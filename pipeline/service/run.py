@@ -7,15 +7,13 @@ import argparse
 import contextlib
 import enum
 import fcntl
-import hashlib
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
 from typing import Iterator
-
-import yaml
 
 class ExitCode(enum.IntEnum):
     """Exit statuses shared by every command."""
@@ -24,30 +22,44 @@ class ExitCode(enum.IntEnum):
     FAILED = 1  # a task failed
     USAGE = 2  # usage, config or engine error: nothing started
     REJECTED = 3  # finished and published, but at least one input document was rejected
+    REFUSED = 4  # finished, but a publish guard kept the published corpus (empty input, shrink, engine down)
 
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTED = ExitCode.OK, ExitCode.FAILED, ExitCode.USAGE, ExitCode.REJECTED
+EXIT_REFUSED = ExitCode.REFUSED
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
-def effective_config(config_path: str | None, engine: str | None, output: Path) -> str:
-    """The config file the tasks will read: the given one, or a derived copy with CLI overrides."""
+def path_problem(args: argparse.Namespace) -> str | None:
+    """Why the --input/--output/--workers of a run cannot work (None when they can); checked first."""
+    for name in ("input", "output"):
+        value = str(getattr(args, name, "") or "")
+        if _URL.match(value):
+            return (f"--{name} {value}: URLs are not supported (object storage is not implemented yet); "
+                    "give a local folder")
+    if getattr(args, "workers", 1) is not None and getattr(args, "workers", 1) < 1:
+        return f"--workers must be 1 or more, not {args.workers}"
+    if getattr(args, "max_shrink", None) is not None and not 0 <= args.max_shrink <= 1:
+        return f"--max-shrink must be between 0 and 1, not {args.max_shrink}"
+    if getattr(args, "input", None) and getattr(args, "output", None):
+        inp, out = Path(args.input).resolve(), Path(args.output).resolve()
+        if out == inp or inp in out.parents:
+            return (f"--output {args.output} is inside --input {args.input}: the pipeline would read its own "
+                    "files as articles; choose an output folder outside the input folder")
+    return None
+
+
+def effective_config(config_path: str | None, engine: str | None, output: Path | None = None) -> str:
+    """The tasks' ``config_path`` parameter: the config file, checked now (before any task starts), plus
+    the ``--engine`` override as part of the reference. Nothing is written: a derived config file written
+    before the output lock is taken was read half-written by a concurrent start."""
     from pipeline.config import load_config
+    from pipeline.tasks.base import config_ref, get_config
 
-    cfg = load_config(config_path)  # checked now, before any task starts
-    if engine is None or engine == cfg.translation.engine:
-        return cfg.source
-    data = yaml.safe_load(Path(cfg.source).read_text(encoding="utf-8")) or {}
-    data.setdefault("translation", {})["engine"] = engine
-    # keep relative paths meaning what they meant (they resolve against the config's folder)
-    data["translation"]["glossary"] = cfg.translation.glossary
-    data.setdefault("repairs", {})["dictionary"] = cfg.repairs.dictionary
-    data["translation"].setdefault("argos", {})["packages_dir"] = cfg.translation.argos.packages_dir
-    text = yaml.safe_dump(data, sort_keys=True, allow_unicode=True)
-    derived = output / ".run-config" / f"{hashlib.sha256(text.encode()).hexdigest()[:12]}.yaml"
-    derived.parent.mkdir(parents=True, exist_ok=True)
-    derived.write_text(text, encoding="utf-8")
-    load_config(derived)
-    return str(derived.resolve())
+    cfg = load_config(config_path)
+    ref = config_ref(cfg.source, engine if engine and engine != cfg.translation.engine else None)
+    get_config(ref)
+    return ref
 
 
 @contextlib.contextmanager
@@ -149,11 +161,19 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.tasks.base import get_config, list_inputs
 
     output = Path(args.output)
+    problem = path_problem(args)
+    if problem:
+        print(f"pipeline: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         inputs = list_inputs(args.input)
     except FileNotFoundError as exc:
         print(f"pipeline: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if not inputs and not getattr(args, "allow_empty", False):
+        print(f"pipeline: no input files in {args.input} (an unmounted share?); the published corpus is "
+              "unchanged. Pass --allow-empty to publish an empty corpus.", file=sys.stderr)
+        return EXIT_REFUSED
     problem = check_output_folder(output)
     if problem:
         print(f"pipeline: cannot write to output folder {output}: {problem}", file=sys.stderr)
@@ -177,13 +197,20 @@ def run(args: argparse.Namespace) -> int:
     for direction, info in engines.items():
         print(f"engine {direction}: {info['engine']} {info['version']}", file=sys.stderr)
     print(f"{len(inputs)} input file(s) in {args.input}", file=sys.stderr)
+    guards = {"allow_empty": bool(getattr(args, "allow_empty", False)),
+              "allow_shrink": bool(getattr(args, "allow_shrink", False))}
+    if getattr(args, "max_shrink", None) is not None:
+        guards["max_shrink"] = args.max_shrink
     task = BuildCorpus(input_dir=str(args.input), output_dir=str(output), config_path=config_path,
-                       batch_size=batch_size(getattr(args, "batch_size", None), args.workers, len(inputs)))
+                       batch_size=batch_size(getattr(args, "batch_size", None), args.workers, len(inputs)),
+                       **guards)
     _log_task_starts()
     _FAILURES.clear()
     # tasks cache their fingerprints; a second run in the same process must see changed inputs
     luigi.task_register.Register.clear_instance_cache()
     started = time.monotonic()
+    link = output / "corpus"
+    before = os.readlink(link) if link.is_symlink() else None
     lock = contextlib.nullcontext() if args.scheduler_url else output_lock(output)
     with lock, _progress_bar(not args.no_progress and sys.stderr.isatty()):
         if args.scheduler_url:
@@ -200,16 +227,22 @@ def run(args: argparse.Namespace) -> int:
         # with a central scheduler, tasks another host ran count as "not run" here; what matters is
         # whether the corpus this run asked for is now published
         luigi.task_register.Register.clear_instance_cache()
-        ok = BuildCorpus(input_dir=str(args.input), output_dir=str(output), config_path=config_path).complete()
+        ok = BuildCorpus(input_dir=str(args.input), output_dir=str(output), config_path=config_path,
+                         **guards).complete()
     if not ok:
         print(result.summary_text, file=sys.stderr)
         for task_id, error in _FAILURES.items():
             print(f"pipeline: {task_id} failed: {error}", file=sys.stderr)
-        if (output / "corpus").is_symlink():
-            print(f"pipeline: the published corpus is unchanged: {output / 'corpus'} -> "
-                  f"{os.readlink(output / 'corpus')}", file=sys.stderr)
+        after = os.readlink(link) if link.is_symlink() else None
+        if after is not None and after == before:
+            print(f"pipeline: the published corpus is unchanged: {link} -> {after}", file=sys.stderr)
+        elif after is not None:  # e.g. another host published while this run failed: say so, honestly
+            print(f"pipeline: the published corpus changed during this run: {link} -> {after}", file=sys.stderr)
+        else:
+            print("pipeline: no corpus is published", file=sys.stderr)
         print(f"pipeline: run did not complete ({result.status.name})", file=sys.stderr)
-        return EXIT_FAILED
+        refused = _FAILURES and all(e.startswith("PublishRefused:") for e in _FAILURES.values())
+        return EXIT_REFUSED if refused else EXIT_FAILED
     corpus = output / "corpus"
     manifest = json.loads((corpus / "manifest.json").read_text(encoding="utf-8"))
     report = json.loads((corpus / "report.json").read_text(encoding="utf-8"))

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
-import re
-import unicodedata
 from pathlib import Path
 from typing import ClassVar
 
@@ -21,6 +18,7 @@ import msgspec
 
 from pipeline import __version__ as pipeline_version
 from pipeline.config import Config, load_config
+from pipeline.ingest.inputs import doc_id_for, file_sha256, input_checksum, list_inputs  # noqa: F401 (re-exported)
 from pipeline.records import Segment, StageHeader, decode_header, decode_segment, encode_line
 from pipeline.io import atomic_open
 
@@ -31,52 +29,29 @@ class pipeline(luigi.Config):  # noqa: N801 - Luigi looks the [pipeline] section
     input_dir = luigi.Parameter(default="seeds")
     output_dir = luigi.Parameter(default="outputs")
     config = luigi.Parameter(default="")
+    # publish guard: a new version may have at most this share fewer pairs than the published one
+    # (--allow-shrink overrides it)
+    max_shrink = luigi.FloatParameter(default=0.5)
+
+
+ENGINE_MARK = "#engine="
+
+
+def config_ref(path: str, engine: str | None = None) -> str:
+    """The value of the tasks' ``config_path`` parameter: the config file, plus an engine override when the
+    command line gives one. The override is part of the parameter (so of the task ids and, through the
+    config's fingerprint, of every output path), and the config file itself is only ever read.
+
+    >>> config_ref("configs/pipeline.yaml", "argos")
+    'configs/pipeline.yaml#engine=argos'
+    """
+    return f"{path}{ENGINE_MARK}{engine}" if engine else path
 
 
 @functools.lru_cache(maxsize=8)
-def get_config(path: str) -> Config:
-    return load_config(path or None)
-
-
-def doc_id_for(path: str | os.PathLike[str]) -> str:
-    """A stable, filesystem-safe id for an input file (its stem when that is already safe).
-
-    >>> doc_id_for("seeds/000_750c02cc8be14c39.txt")
-    '000_750c02cc8be14c39'
-    >>> doc_id_for("in/Año nuevo.txt")
-    'ano-nuevo-d93687a7'
-    """
-    stem = Path(path).stem or Path(path).name
-    if re.fullmatch(r"[A-Za-z0-9_.-]{1,80}", stem) and not stem.startswith("."):
-        return stem
-    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_stem).strip("-").lower()[:60] or "doc"
-    return f"{slug}-{hashlib.sha1(Path(path).name.encode()).hexdigest()[:8]}"
-
-
-def list_inputs(input_dir: str | os.PathLike[str]) -> list[Path]:
-    """Input articles: regular, non-hidden files directly in ``input_dir``, sorted by name."""
-    folder = Path(input_dir)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"input folder not found: {folder}")
-    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
-
-
-@functools.lru_cache(maxsize=4096)
-def file_sha256(path: str, mtime_ns: int, size: int) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def input_checksum(path: str) -> str:
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return "missing"
-    return file_sha256(path, st.st_mtime_ns, st.st_size)
+def get_config(ref: str) -> Config:
+    path, _, engine = (ref or "").partition(ENGINE_MARK)
+    return load_config(path or None, engine=engine or None)
 
 
 def _hash(*parts: str) -> str:
@@ -147,8 +122,15 @@ class DocumentTask(PipelineTask):
 
     def fingerprint(self) -> str:
         if not hasattr(self, "_fp"):
-            self._fp = self.stage_fingerprint(self.upstream_fingerprint(), self.cfg, self.output_dir)
+            self._upstream_fp = self.upstream_fingerprint()
+            self._fp = self.stage_fingerprint(self._upstream_fp, self.cfg, self.output_dir)
         return self._fp
+
+    def scheduled_upstream(self) -> str:
+        """The upstream fingerprint (for ingest: the input checksum) this task's output path was named
+        after when it was scheduled; ``run`` must produce exactly what it describes."""
+        self.fingerprint()
+        return self._upstream_fp
 
     def output(self) -> luigi.LocalTarget:
         return luigi.LocalTarget(str(self.out_root / "work" / self.stage / self.doc_id / f"{self.fingerprint()}.jsonl"))

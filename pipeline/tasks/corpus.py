@@ -13,8 +13,14 @@ import luigi
 from pipeline import __version__ as pipeline_version
 from pipeline.tasks.base import (PipelineTask, _hash, doc_id_for, forget_task_instances, read_header, list_inputs,
                                  pipeline, read_stage)
-from pipeline.tasks.document import RepairTranslations, document_chain, document_fingerprint, final_output
+from pipeline.tasks.document import (InputChanged, RepairTranslations, document_chain, document_fingerprint,
+                                     final_output)
 from pipeline.corpus import export as corpus_logic
+from pipeline.corpus.guards import PublishPolicy, publish_refusal
+
+
+class PublishRefused(RuntimeError):
+    """A publish guard stopped the switch; the message says which and which flag overrides it."""
 
 
 class CorpusTask(PipelineTask):
@@ -30,10 +36,13 @@ class CorpusTask(PipelineTask):
         return [RepairTranslations(doc_path=p, output_dir=self.output_dir, config_path=self.config_path)
                 for p in self.input_paths()]
 
-    def document_requirements(self) -> list[luigi.Task]:
+    def document_requirements(self, paths: list[str] | None = None) -> list[luigi.Task]:
+        if paths is None:
+            paths = self.input_paths()
         if self.batch_size <= 0:
-            return self.doc_tasks()
-        paths = self.input_paths()  # no per-document task objects
+            return [RepairTranslations(doc_path=p, output_dir=self.output_dir, config_path=self.config_path)
+                    for p in paths]
+        # batches: no per-document task objects
         return [ProcessDocuments(doc_paths=paths[i:i + self.batch_size], output_dir=self.output_dir,
                                  config_path=self.config_path)
                 for i in range(0, len(paths), self.batch_size)]
@@ -65,14 +74,35 @@ class ExportCorpus(CorpusTask):
     version = 1
 
     def requires(self):
-        return self.document_requirements()
+        self.fingerprint()
+        return self.document_requirements(list(self._docs))  # the inputs as scheduled, not as they are now
+
+    def document_fingerprints(self) -> dict[str, str]:
+        """{input path: fingerprint of its last stage}, from the input folder as it is now."""
+        return {p: document_fingerprint(p, self.output_dir, self.config_path) for p in self.input_paths()}
 
     def fingerprint(self) -> str:
+        """Taken once, when the run is scheduled; with it the input set it describes (``_docs``), which the
+        export reads and which must still hold when the version is written and published."""
         if not hasattr(self, "_fp"):
+            self._docs = self.document_fingerprints()
             self._fp = _hash(self.stage, str(self.version), pipeline_version, self.cfg.fingerprint(*self.sections),
-                             *sorted(f"{doc_id_for(p)}={document_fingerprint(p, self.output_dir, self.config_path)}"
-                                     for p in self.input_paths()))
+                             *sorted(f"{doc_id_for(p)}={fp}" for p, fp in self._docs.items()))
         return self._fp
+
+    def verify_inputs(self) -> None:
+        """Raise ``InputChanged`` when the input folder no longer matches what the fingerprint describes
+        (a file added, removed or edited since scheduling): the version id must mean this content."""
+        self.fingerprint()
+        now = self.document_fingerprints()
+        if now == self._docs:
+            return
+        changes = [f"added {p}" for p in sorted(set(now) - set(self._docs))]
+        changes += [f"removed {p}" for p in sorted(set(self._docs) - set(now))]
+        changes += [f"changed {p}" for p in sorted(set(now) & set(self._docs)) if now[p] != self._docs[p]]
+        raise InputChanged(f"inputs changed during the run ({'; '.join(changes[:5])}"
+                           f"{f' and {len(changes) - 5} more' if len(changes) > 5 else ''}); "
+                           "nothing published: run again")
 
     def version_dir(self) -> Path:
         return self.out_root / "corpus-versions" / self.fingerprint()
@@ -84,19 +114,23 @@ class ExportCorpus(CorpusTask):
         final = self.version_dir()
         tmp = final.parent / f".tmp-{final.name}-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
-        paths = self.input_paths()
+        self.verify_inputs()
+        docs = self._docs  # the documents the fingerprint names, not whatever the folder holds by now
+        paths = list(docs)
 
         def documents():  # one document in memory at a time: write_corpus consumes them as it goes
             for i, path in enumerate(paths):
-                task = RepairTranslations(doc_path=path, output_dir=self.output_dir, config_path=self.config_path)
-                header, segments = read_stage(Path(task.output().path))
-                yield corpus_logic.DocumentResult(task.doc_id, header, segments, _stage_counts(path, self.output_dir, self.config_path))
+                doc = doc_id_for(path)
+                final = self.out_root / "work" / RepairTranslations.stage / doc / f"{docs[path]}.jsonl"
+                header, segments = read_stage(final)
+                yield corpus_logic.DocumentResult(doc, header, segments, _stage_counts(path, self.output_dir, self.config_path))
                 if i % 50 == 0:
                     forget_task_instances()
                     self.progress(f"exporting {i}/{len(paths)} documents", int(80 * i / max(1, len(paths))))
 
         try:
             manifest = corpus_logic.write_corpus(tmp, documents(), self.cfg, version=self.fingerprint())
+            self.verify_inputs()
         except BaseException:  # disk full, killed worker ...: leave no half-written version behind
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -124,7 +158,12 @@ def _stage_counts(doc_path: str, output_dir: str, config_path: str) -> dict[str,
 
 
 class PublishCorpus(CorpusTask):
-    """Point ``<output>/corpus`` at the exported version; readers never see a half-written corpus."""
+    """Point ``<output>/corpus`` at the exported version; readers never see a half-written corpus. The
+    publish guards (pipeline.corpus.guards) may refuse the switch; the flags below override them."""
+
+    allow_empty = luigi.BoolParameter(default=False, significant=False)
+    allow_shrink = luigi.BoolParameter(default=False, significant=False)
+    max_shrink = luigi.FloatParameter(default=pipeline().max_shrink, significant=False)
 
     def requires(self):
         if not hasattr(self, "_export"):  # kept: its fingerprint covers every document
@@ -140,7 +179,14 @@ class PublishCorpus(CorpusTask):
         return self.link().is_symlink() and self.link().resolve() == target.resolve() and target.is_dir()
 
     def run(self):
-        version = self.requires().version_dir()
+        export = self.requires()
+        version = export.version_dir()
+        export.verify_inputs()
+        current = self.link().resolve() if self.link().is_symlink() else None
+        refusal = publish_refusal(version, current, PublishPolicy(self.allow_empty, self.allow_shrink,
+                                                                  self.max_shrink))
+        if refusal:
+            raise PublishRefused(f"not published: {refusal} (version {version.name} is kept)")
         corpus_logic.switch_link(self.link(), Path("corpus-versions") / version.name)
         manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
         with open(self.out_root / "publish-log.jsonl", "a", encoding="utf-8") as fh:
@@ -155,9 +201,14 @@ class BuildCorpus(luigi.WrapperTask):
     output_dir = luigi.Parameter(default=pipeline().output_dir)
     config_path = luigi.Parameter(default=pipeline().config)
     batch_size = luigi.IntParameter(default=0, significant=False)
+    allow_empty = luigi.BoolParameter(default=False, significant=False)
+    allow_shrink = luigi.BoolParameter(default=False, significant=False)
+    max_shrink = luigi.FloatParameter(default=pipeline().max_shrink, significant=False)
 
     def requires(self):
         if not hasattr(self, "_publish"):
             self._publish = PublishCorpus(input_dir=self.input_dir, output_dir=self.output_dir,
-                                          config_path=self.config_path, batch_size=self.batch_size)
+                                          config_path=self.config_path, batch_size=self.batch_size,
+                                          allow_empty=self.allow_empty, allow_shrink=self.allow_shrink,
+                                          max_shrink=self.max_shrink)
         return self._publish

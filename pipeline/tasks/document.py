@@ -10,25 +10,49 @@ import msgspec
 
 from pipeline import stages
 from pipeline import runtime
-from pipeline.ingest.reader import ingest_file
-from pipeline.segment.segmentation import segment_document
+from pipeline.ingest.inputs import REASON_MESSAGES, SKIPPED
+from pipeline.ingest.reader import Ingested, ingest_file
 from pipeline.records import StageHeader, encode_line
+from pipeline.segment.segmentation import SegmentationBudgetExceeded, segment_document
 from pipeline.tasks.base import DocumentTask, doc_id_for, get_config, input_checksum, read_header
 from pipeline.io import atomic_open
 
 
+class InputChanged(RuntimeError):
+    """An input changed between scheduling and reading: what was read is not what the output is named after."""
+
+
 class IngestDocument(DocumentTask):
-    """Decode and repair the raw article; a bad file becomes a rejected record, never a crash."""
+    """Decode and repair the raw article; a bad file becomes a rejected record, never a crash. What is read
+    must be what the fingerprint was computed from, else the task fails and nothing is published."""
 
     stage = "ingest"
     sections = ("ingest",)
-    version = 3  # 3: documents with a line over ingest.max_line_bytes are rejected (in pipeline.ingest.reader)
+    # 3: documents with a line over ingest.max_line_bytes are rejected (in pipeline.ingest.reader)
+    # 4: size checked before reading, UTF-32, NUL anywhere, links/FIFOs/folders rejected with a reason
+    version = 4
 
     def requires(self):
         return []
 
     def run(self):
-        rec = ingest_file(self.doc_id, self.doc_path, self.cfg.ingest)
+        expected = self.scheduled_upstream()
+        if expected.startswith(SKIPPED):  # a link out of the folder, a FIFO ...: never opened
+            reason = expected[len(SKIPPED):]
+            rec = Ingested(doc=self.doc_id, path=self.doc_path, sha256="", size=0, status="rejected",
+                           reason=reason, message=REASON_MESSAGES.get(reason, reason))
+            read = input_checksum(self.doc_path)
+        else:
+            rec = ingest_file(self.doc_id, self.doc_path, self.cfg.ingest)
+            if rec.sha256:  # the bytes read
+                read = rec.sha256
+            elif rec.reason == "unreadable":  # unreadable now: it must have been so when scheduled
+                read = expected if expected == "missing" or expected.startswith("unreadable:") else "unreadable"
+            else:  # too large, so not read: as it is now
+                read = input_checksum(self.doc_path)
+        if read != expected:
+            raise InputChanged(f"{self.doc_path} changed after the run was scheduled (checksum {expected[:16]} "
+                               f"then {read[:16]}); it was not processed and nothing is published: run again")
         header = msgspec.convert({**rec.to_dict(), "stage": self.stage, "fingerprint": self.fingerprint()},
                                  StageHeader)
         with atomic_open(self.output().path, "wb") as fh:
@@ -38,13 +62,20 @@ class IngestDocument(DocumentTask):
 class SegmentDocument(DocumentTask):
     stage = "segment"
     sections = ("ingest", "segmentation")
+    version = 2  # 2: linear duplicate-paragraph check with a per-document work budget
 
     def requires(self):
         return IngestDocument(doc_path=self.doc_path, output_dir=self.output_dir, config_path=self.config_path)
 
     def run(self):
         header = read_header(Path(self.input().path))
-        segments = segment_document(self.doc_id, header.text, self.cfg.segmentation) if header.status == "ok" else []
+        segments = []
+        if header.status == "ok":
+            try:
+                segments = segment_document(self.doc_id, header.text, self.cfg.segmentation)
+            except SegmentationBudgetExceeded as exc:  # one pathological file must not hold the corpus
+                header = msgspec.structs.replace(header, status="rejected", reason="segmentation_budget",
+                                                 message=str(exc))
         self.write_stage(msgspec.structs.replace(header, counts=dict(Counter(s.kind for s in segments))), segments)
 
 

@@ -5,13 +5,17 @@ whole assembled results (text + notes) keyed also by a context fingerprint (lang
 glossary, settings), so a rerun is served before any masking or planning. Segment lookups are one
 batched query per 500 keys behind a small in-process LRU. Safe under concurrent worker processes (WAL
 journal + busy timeout; writes are upserts), bounded by ``max_entries`` per level with least-recently-used
-eviction, and clearable.
+eviction, and clearable. A corrupt file is moved aside and rebuilt empty, with a warning: a cache is never a
+reason for a run to stop.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import os
 import sqlite3
+import sys
 import time
 import unicodedata
 from pathlib import Path
@@ -73,12 +77,46 @@ class TranslationCache:
         self.max_entries = max_entries
         self.memory_entries = memory_entries
         self._memory: OrderedDict[str, dict] = OrderedDict()
-        self._conn = sqlite3.connect(str(self.path), timeout=timeout_s, isolation_level=None)
-        self._conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("PRAGMA synchronous = NORMAL")
-        self._conn.executescript(_SCHEMA)
+        self.timeout_s = timeout_s
+        try:
+            self._conn = self._open()
+        except sqlite3.DatabaseError as exc:  # "file is not a database", "malformed": not a lock wait
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                raise
+            self._conn = self._rebuild(exc)
         self._puts_since_trim = 0
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(str(self.path), timeout=self.timeout_s, isolation_level=None)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(self.timeout_s * 1000)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.executescript(_SCHEMA)
+            conn.execute("SELECT COUNT(*) FROM translations").fetchone()
+            conn.execute("SELECT COUNT(*) FROM segments").fetchone()
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _rebuild(self, error: Exception) -> sqlite3.Connection:
+        """Move a corrupt cache file aside (kept for inspection) and start an empty one. Under a lock, and
+        only if it is still corrupt then, so concurrent processes move it once and share the new file."""
+        with open(self.path.with_name(self.path.name + ".lock"), "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                return self._open()  # another process rebuilt it meanwhile
+            except sqlite3.DatabaseError:
+                pass
+            aside = self.path.with_name(f"{self.path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}")
+            for suffix in ("", "-wal", "-shm"):
+                src = Path(str(self.path) + suffix)
+                if src.exists():
+                    os.replace(src, Path(str(aside) + suffix))
+            print(f"pipeline: warning: translation cache {self.path} is corrupt ({error}); moved it to {aside} "
+                  "and started an empty one", file=sys.stderr)
+            return self._open()
 
     def get_many(self, engine: str, version: str, direction: str,
                  sources: Sequence[str]) -> dict[str, str]:
