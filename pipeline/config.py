@@ -58,6 +58,12 @@ class LangIdConfig:
     lingua_weight: float = 1.0
     temperature: float = 1.0  # log-odds scale for the confidence (two-fold fit: see langid_bench.py)
     context_weight: float = 2.5  # most log-odds a document's context may add to a weak segment
+    use_tagger: bool = True  # token-level es/en tagger (pipeline/langid/tagger.py) for es/en spans
+    fast_margin: float = 8.0  # single-language lines with this much tagger evidence skip langdetect/lingua
+    tagger_weight: float = 2.0  # weight of the tagger's log-odds next to the ensemble below fast_margin
+    # lingua in the es/en decision of weak lines too (it always confirms third languages); off: its
+    # start-up (~2 s) costs more than it adds next to the tagger (benchmarks/langid_public.py)
+    lingua_in_pair: bool = False
 
 
 @dataclass(frozen=True)

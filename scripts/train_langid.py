@@ -29,7 +29,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.langid.tagger import TokenModel, char_ngrams, strip_accents, words_of  # noqa: E402
+from pipeline.langid.tagger import GAP_KINDS, TokenModel, char_ngrams, strip_accents, words_of  # noqa: E402
 
 OUT = ROOT / "pipeline" / "langid" / "model" / "tagger.json.gz"
 LINCE_LABELS = {"lang1": "en", "lang2": "es", "other": "other", "ne": "ne"}
@@ -107,6 +107,20 @@ def aligned(text, ts):
     return words, out
 
 
+def context_labels(al):
+    """Names (capitalised words labelled ``ne``, or ``other`` in CALCS) get the language of their
+    context: the nearest es/en word before them, else after. The logistic model thus learns how little
+    a capitalised word's own spelling says."""
+    langs = [lab if lab in ("es", "en") else None for _, lab in al]
+    out = []
+    for i, (w, lab) in enumerate(al):
+        if lab in ("ne", "other") and w.capitalised:
+            before = next((l for l in reversed(langs[:i]) if l), None)
+            lab = before or next((l for l in langs[i + 1:] if l), lab)
+        out.append((w, lab))
+    return out
+
+
 def count(train, news, nmax):
     words = {"es": Counter(), "en": Counter()}
     for text, ts in train:
@@ -150,6 +164,28 @@ def gram_ratios(grams, nmax, min_count):
     return out
 
 
+THIRD = ("pt", "it", "fr", "ca", "de", "nl", "ro")
+
+
+def third_profiles(langs=("es", "en") + THIRD):
+    """Log-probabilities of letter 1-3-grams per language from langdetect's public Wikipedia profiles
+    (installed with langdetect), smoothed as langdetect does (+0.5/10000), for a deterministic
+    naive-Bayes screen: lines it finds closer to a third language than to es/en are checked by
+    langdetect and lingua themselves."""
+    from langdetect.detector_factory import PROFILES_DIRECTORY
+
+    probs = {}
+    for code in langs:
+        prof = json.loads((Path(PROFILES_DIRECTORY) / code).read_text(encoding="utf-8"))
+        c = Counter()
+        for g, n in prof["freq"].items():
+            c[g.lower()] += n / prof["n_words"][len(g) - 1]
+        probs[code] = c
+    grams = sorted(set().union(*probs.values()))
+    return {"langs": list(langs),
+            "grams": {g: [round(math.log(probs[c][g] + 5e-5), 2) for c in langs] for g in grams}}
+
+
 def fit_logistic(x, y, l2=1.0, iters=25):
     w = np.zeros(x.shape[1])
     for _ in range(iters):
@@ -161,22 +197,22 @@ def fit_logistic(x, y, l2=1.0, iters=25):
 
 
 def switch_rates(train):
-    n = Counter()
-    sw = Counter()
+    """P(switch) between consecutive es/en words for each kind of gap (words labelled otherwise are
+    skipped; the strongest gap on the way counts)."""
+    rank = {k: i for i, k in enumerate(GAP_KINDS)}
+    n, sw = Counter(), Counter()
     for text, ts in train:
-        words, al = aligned(text, ts)
-        prev = None
-        punct = False
+        _, al = aligned(text, ts)
+        prev, kind = None, "space"
         for w, lab in al:
+            kind = max(kind, w.gap, key=rank.get)
             if lab not in ("es", "en"):
-                punct = True if prev is not None else punct
                 continue
             if prev is not None:
-                kind = "punct" if (punct or w.punct_before) else "space"
                 n[kind] += 1
                 sw[kind] += lab != prev
-            prev, punct = lab, False
-    return {k: (sw[k] + 1) / (n[k] + 2) for k in ("space", "punct")}
+            prev, kind = lab, "space"
+    return {k: round((sw[k] + 1) / (n[k] + 2), 4) for k in GAP_KINDS}
 
 
 def token_accuracy(model, data):
@@ -215,16 +251,19 @@ def main() -> None:
         "gram_lr": gram_ratios(grams, args.nmax, args.min_gram),
         "word_lr": log_ratios(words, args.min_word),
         "coef": [0.0] * 8, "scale": 1.0, "switch": switch_rates(split["train"]),
+        "third": third_profiles(), "third_threshold": 0.0,
     }
     model = TokenModel(model_data)
     x, y = [], []
     for text, ts in split["val"]:
         _, al = aligned(text, ts)
-        for w, lab in al:
+        for w, lab in context_labels(al):
             if lab in ("es", "en"):
                 x.append(model.features(w.text, w.capitalised))
                 y.append(1.0 if lab == "es" else 0.0)
     coef = fit_logistic(np.array(x), np.array(y))
+    # The HMM wants likelihood ratios: take the class prior of the fitting tokens out of the intercept.
+    coef[0] -= math.log(sum(y) / (len(y) - sum(y)))
     model_data["coef"] = [round(float(c), 4) for c in coef]
     print("switch rates", model_data["switch"], "coef", model_data["coef"])
     best = None
@@ -235,6 +274,12 @@ def main() -> None:
         if best is None or acc > best[0]:
             best = (acc, scale)
     model_data["scale"] = best[1]
+    # Screen threshold: at most 1 in 1,000 es/en news lines (accent-stripped Spanish included) passes.
+    model = TokenModel(model_data)
+    vals = sorted(model.third_margin(words_of(x))[0] for lang in news for x in news[lang]
+                  + ([strip_accents(y) for y in news[lang]] if lang == "es" else []) if x.strip())
+    model_data["third_threshold"] = round(vals[int(0.999 * len(vals))], 3)
+    print("third-language screen threshold", model_data["third_threshold"])
     acc, n = token_accuracy(TokenModel(model_data), split["dev"])
     print(f"dev token accuracy (tagger alone) {acc:.4f} ({n} es/en tokens)")
     model_data["meta"] = {
