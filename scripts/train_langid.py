@@ -233,6 +233,8 @@ def main() -> None:
     ap.add_argument("--nmax", type=int, default=5)
     ap.add_argument("--min-gram", type=int, default=3)
     ap.add_argument("--min-word", type=int, default=2)
+    ap.add_argument("--third-quantile", type=float, default=0.999,
+                    help="share of es/en news lines below the third-language screen's threshold")
     ap.add_argument("--out", default=str(OUT))
     args = ap.parse_args()
     data = Path(args.data)
@@ -274,18 +276,18 @@ def main() -> None:
         if best is None or acc > best[0]:
             best = (acc, scale)
     model_data["scale"] = best[1]
-    # Screen threshold: at most 1 in 1,000 es/en news lines (accent-stripped Spanish included) passes.
+    # Screen threshold: at most this share of es/en news lines (accent-stripped Spanish included) passes.
     model = TokenModel(model_data)
     vals = sorted(model.third_margin(words_of(x))[0] for lang in news for x in news[lang]
                   + ([strip_accents(y) for y in news[lang]] if lang == "es" else []) if x.strip())
-    model_data["third_threshold"] = round(vals[int(0.999 * len(vals))], 3)
+    model_data["third_threshold"] = round(vals[int(args.third_quantile * len(vals))], 3)
     print("third-language screen threshold", model_data["third_threshold"])
     acc, n = token_accuracy(TokenModel(model_data), split["dev"])
     print(f"dev token accuracy (tagger alone) {acc:.4f} ({n} es/en tokens)")
     model_data["meta"] = {
         "trained_by": "scripts/train_langid.py",
         "command": f"scripts/train_langid.py --nmax {args.nmax} --min-gram {args.min_gram} "
-                   f"--min-word {args.min_word}",
+                   f"--min-word {args.min_word} --third-quantile {args.third_quantile}",
         "sources": ["CALCS 2016 es-en LID training tweets (javadr/PyTorch-Detect-Code-Switching)",
                     "LinCE lid_spaeng training tweets (MarkdenO/MLP-Final-Project-4)",
                     "WMT news-test2008 and newstest2009 es/en (Helsinki-NLP/OPUS-MT-testsets)"],

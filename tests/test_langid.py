@@ -51,7 +51,7 @@ SEEDS = {r["input"]: r for r in _load("langid_seeds.jsonl")}
 # Known misses of the current detector: none left among the labelled cases (the token tagger fixed the
 # dictionary-word, cognate-pair and quotation-span misses of the clause splitter); strict, so a regression
 # on a case listed here, or a fix, is noticed.
-KNOWN_FAILURES: set[str] = {"mixed-8"}
+KNOWN_FAILURES: set[str] = set()
 
 
 @pytest.fixture(scope="module")

@@ -364,11 +364,15 @@ class LanguageDetector:
         tagging = _tagger().tag(text, words)
         spans, run_scores = self._tagged_spans(text, tagging)
         if len(spans) > 1:
-            # The line's language is the one with more evidence (names and dates weigh little or
-            # nothing, whatever their length); on a tie, the one covering more of the line.
+            # The line's language is the one of more of its words, names left out (they take the
+            # language of their context); on a tie, the one with more evidence.
             score = sign * tagging.score + context
-            lang = a if score > 0 else b if score < 0 else max(
-                (a, b), key=lambda l: sum(s.end - s.start for s in spans if s.lang == l))
+            count = {a: 0, b: 0}
+            for w, lab in zip(tagging.words, tagging.labels):
+                if not w.capitalised:
+                    count[lab] += 1
+            lang = (a if count[a] > count[b] else b if count[b] > count[a]
+                    else a if score > 0 else b)
             return Detection(lang, self._calibrate(min(abs(r) for r in run_scores)), None, spans, score)
         score = sign * tagging.score
         if abs(score) < self.config.fast_margin:
