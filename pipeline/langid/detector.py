@@ -1,12 +1,14 @@
 """Language detection for short, mixed Spanish/English text: text in, ``Detection`` (language, calibrated
 confidence, reason, language spans with character offsets) out.
 
-Protected spans (URLs, handles, hashtags, emoji, numbers) are masked first. The es/en decision adds three
-log-likelihood ratios: seeded langdetect restricted to the expected languages (the core), lingua
-restricted to a small set of languages, and lexical evidence (function words, Spanish-only letters,
-English month dates, an optional English word list). Third languages are reported only when both
-n-gram detectors agree, never forced into es/en. Text that switches language at a clause boundary
-(quote, dash, sentence end, comma) is split into spans.
+For es/en, the token tagger (``pipeline.langid.tagger``, trained on code-switched tweets) labels every
+word and its runs become the spans, which tile the line. A single-language line with strong tagger
+evidence is decided by the tagger alone (fast path); weaker ones add seeded langdetect restricted to es/en.
+Third languages are looked for only where cheap screens (their function words or letters, letter n-grams
+from langdetect's profiles) point to one, and reported only when langdetect and the screen agree with
+near certainty or lingua confirms (lingua is imported only then), never forced into es/en. Other language
+pairs, or ``use_tagger: false``, use the older ensemble (langdetect + lingua + lexical evidence, spans split
+at clause boundaries).
 """
 from __future__ import annotations
 
