@@ -172,9 +172,9 @@ def main() -> None:
     def project(text):
         return [(s.start, s.end, s.lang) for s in det.detect(text).spans]
 
-    def tagger_alone(text):
+    def tagger_alone(text):  # the tagger's runs as tiling spans, without the segment-level decision
         t = model.tag(text)
-        return [(w.start, w.end, lab) for w, lab in zip(t.words, t.labels)]
+        return [(s.start, s.end, s.lang) for s in det._tagged_spans(text, t)[0]] if t.words else []
 
     systems = {"project": project, "tagger_alone": tagger_alone}
     if args.baselines:
