@@ -83,6 +83,13 @@ class LangIdConfig(Section):
     temperature: Annotated[float, msgspec.Meta(gt=0)] = 1.0  # log-odds scale for the confidence
     context_weight: NonNegFloat = 2.5  # most log-odds a document's context may add to a weak segment
 
+    use_tagger: bool = True  # token-level es/en tagger (pipeline/langid/tagger.py) for es/en spans
+    fast_margin: NonNegFloat = 8.0  # single-language lines with this much tagger evidence skip langdetect/lingua
+    tagger_weight: NonNegFloat = 2.0  # weight of the tagger's log-odds next to the ensemble below fast_margin
+    # lingua in the es/en decision of weak lines too (it always confirms third languages); off: its
+    # start-up (~2 s) costs more than it adds next to the tagger (benchmarks/langid_public.py)
+    lingua_in_pair: bool = False
+
     def check(self, where: str) -> None:
         if not self.languages:
             raise ConfigError(f"{where}.languages: name at least one language")

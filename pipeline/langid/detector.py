@@ -1,12 +1,14 @@
 """Language detection for short, mixed Spanish/English text: text in, ``Detection`` (language, calibrated
 confidence, reason, language spans with character offsets) out.
 
-Protected spans (URLs, handles, hashtags, emoji, numbers) are masked first. The es/en decision adds three
-log-likelihood ratios: seeded langdetect restricted to the expected languages (the core), lingua
-restricted to a small set of languages, and lexical evidence (function words, Spanish-only letters,
-English month dates, an optional English word list). Third languages are reported only when both
-n-gram detectors agree, never forced into es/en. Text that switches language at a clause boundary
-(quote, dash, sentence end, comma) is split into spans.
+For es/en, the token tagger (``pipeline.langid.tagger``, trained on code-switched tweets) labels every
+word and its runs become the spans, which tile the line. A single-language line with strong tagger
+evidence is decided by the tagger alone (fast path); weaker ones add seeded langdetect restricted to es/en.
+Third languages are looked for only where cheap screens (their function words or letters, letter n-grams
+from langdetect's profiles) point to one, and reported only when langdetect and the screen agree with
+near certainty or lingua confirms (lingua is imported only then), never forced into es/en. Other language
+pairs, or ``use_tagger: false``, use the older ensemble (langdetect + lingua + lexical evidence, spans split
+at clause boundaries).
 """
 from __future__ import annotations
 
@@ -20,7 +22,10 @@ from typing import Any, Sequence
 import regex
 
 from pipeline.config import LangIdConfig
+from pipeline.langid.tagger import _SQUEEZE, Tagging, TokenModel, Word, load_model, words_of
 from pipeline.protect import find_protected
+from pipeline.resources.langwords import (DAYS_EN, EN_FUNCTION, ES_FUNCTION, MONTHS_EN, MONTHS_ES,
+                                          THIRD_FUNCTION_ANY, THIRD_LETTERS)
 from pipeline.records import LangSpan
 
 __all__ = ["Detection", "LanguageDetector", "LangSpan", "detect"]
@@ -31,33 +36,9 @@ UND = "und"
 _WORD = regex.compile(r"\p{L}+(?:['’]\p{L}+)*")
 _CAMEL = regex.compile(r"\p{Lu}?\p{Ll}+|\p{Lu}+(?!\p{Ll})")
 
-# Function words that are frequent in one language and not words of the other. Words shared by both
-# ("a", "no", "me", "he", "con", "sin", "son", "once", "red", "pie", "era") are left out on purpose.
-_ES_FUNCTION = frozenset("""
-de la que el en y los se del las un por una su para es al lo como más pero sus le ya o este sí porque
-esta entre cuando muy sobre también hasta hay donde quien desde todo nos durante todos uno les ni
-contra otros ese eso ellos e esto mí antes algunos qué unos yo otro otras otra él tanto esa estos mucho
-quienes nada muchos cual poco ella estar estas algunas algo nosotros mi mis tú te ti tu tus ellas
-nuestro nuestra nuestros nuestras esos esas estoy estás está estamos están sea ser fue fueron
-han ha hemos tiene tienen tengo hace hacer puede pueden dijo según así aquí ahora hoy ayer mañana aunque
-mientras después tras cómo dónde cuándo cuánto cuál quién porqué había habían sido será serán sin
-embargo además ambos ambas cada mismo misma sino luego pues entonces vez veces allí ahí acá dos tres
-gracias hola buenos buenas días noches señor señora nuevo nueva muy bien vamos siempre nunca todavía
-""".split())
-_EN_FUNCTION = frozenset("""
-the of and to in is was for on that with as by at from it be this are have had not or an which but they
-their his her its were been will would can could there we you our your she him them who what when
-where how all more one about into than then also up out so if do does did said says just only over
-after new other some these those such may should must being am i my us i'm it's don't can't we're
-you're they're isn't wasn't didn't won't let's what's there's very much many every any each both
-through while because though although again still never always already yet here now today tomorrow
-yesterday good morning night thank thanks please great
-""".split())
-_MONTHS_EN = frozenset("january february march april may june july august september october november "
-                       "december".split())
-_MONTHS_ES = frozenset("enero febrero marzo abril mayo junio julio agosto septiembre setiembre octubre "
-                       "noviembre diciembre".split())
-_DAYS_EN = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+_ES_FUNCTION = ES_FUNCTION
+_EN_FUNCTION = EN_FUNCTION
+_MONTHS_EN, _MONTHS_ES, _DAYS_EN = MONTHS_EN, MONTHS_ES, DAYS_EN
 # "July 4, 2022": English order of month and day; Spanish writes "4 de julio de 2022".
 _EN_DATE = regex.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|"
                          r"November|December)\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}\b")
@@ -160,6 +141,10 @@ def _lingua_probs(codes: tuple[str, ...], text: str) -> dict[str, float]:
     # lingua's values differ between calls in the last bits; rounding keeps answers reproducible.
     return {cv.language.iso_code_639_1.name.lower(): round(cv.value, 6)
             for cv in det.compute_language_confidence_values(text)}
+
+
+def _tagger() -> TokenModel:
+    return load_model()
 
 
 @lru_cache(maxsize=1)
@@ -320,7 +305,7 @@ class LanguageDetector:
 
     # -- internals -----------------------------------------------------------------------------------
 
-    def _pair_llr(self, text: str) -> float:
+    def _pair_llr(self, text: str, lingua: bool = True) -> float:
         """Seeded langdetect + lingua, es vs en, as log-odds (positive: the first configured language)."""
         a, b = self.languages[0], self.languages[1]
         probs = _langdetect_probs(self.languages, self.config.seed, text)
@@ -332,7 +317,7 @@ class LanguageDetector:
             letters = sum(1 for c in text if c.isalpha())
             w = self.config.langdetect_weight * min(1.0, letters / 30.0) ** 2
             llr += w * math.log((pa + 1e-3) / (pb + 1e-3))
-        if self.config.use_lingua:
+        if self.config.use_lingua and lingua:
             lp = _lingua_probs(self._lingua_codes, text)
             la, lb = lp.get(a, 0.0), lp.get(b, 0.0)
             if la or lb:
@@ -358,25 +343,110 @@ class LanguageDetector:
         return None
 
     def _detect(self, text: str, context: float) -> Detection:
-        words, tags, blank = _words(text)
+        words = words_of(text)
         if not words:
-            # only URLs, handles, hashtags, emoji, numbers: hashtag words are weak evidence that may tip
-            # a text with words of its own, never enough to give a language to a text without any
+            # only URLs, handles, hashtags, emoji, numbers: no language of its own
             return Detection(UND, 1.0, "no_linguistic_content", ())
-        body = [w for w in words]
-        clean = " ".join(w.text for w in body) if body else " ".join(w.text for w in tags)
-        if body and sum(len(w.text) for w in body) >= 2:
-            if not regex.search(r"\p{Latin}", clean):
-                third = self._third_language(clean, max(len(body), self.config.other_min_words))
-                if third:
-                    return Detection(third[0], third[1], "other_language", self._whole(text, third[0]))
-                return Detection(UND, 0.5, "unknown_script", ())
-            third = self._third_language(clean, len(body))
+        clean = " ".join(w.text for w in words)
+        if not clean.isascii() and not regex.search(r"\p{Latin}", clean):
+            third = self._third_language(clean, max(len(words), self.config.other_min_words))
             if third:
                 return Detection(third[0], third[1], "other_language", self._whole(text, third[0]))
+            return Detection(UND, 0.5, "unknown_script", ())
         if len(self.languages) == 1:
             lang = self.languages[0]
             return Detection(lang, 1.0, None, self._whole(text, lang))
+        if set(self.languages) != {"es", "en"} or not self.config.use_tagger:
+            return self._detect_ensemble(text, context)
+        third = self._screen_third(words, clean)
+        if third:
+            return Detection(third[0], third[1], "other_language", self._whole(text, third[0]))
+        a, b = self.languages
+        sign = 1.0 if a == "es" else -1.0
+        tagging = _tagger().tag(text, words)
+        spans, run_scores = self._tagged_spans(text, tagging)
+        if len(spans) > 1:
+            # The line's language is the one of more of its words, names left out (they take the
+            # language of their context); on a tie, the one with more evidence.
+            score = sign * tagging.score + context
+            count = {a: 0, b: 0}
+            for w, lab in zip(tagging.words, tagging.labels):
+                if not w.capitalised:
+                    count[lab] += 1
+            lang = (a if count[a] > count[b] else b if count[b] > count[a]
+                    else a if score > 0 else b)
+            return Detection(lang, self._calibrate(min(abs(r) for r in run_scores)), None, spans, score)
+        score = sign * tagging.score
+        if abs(score) < self.config.fast_margin:
+            # Short or weak text: the segment-level detector(s) join the tagger; names count less.
+            names = sum(1 for w in words if w.capitalised) / len(words)
+            score = (self.config.tagger_weight * score
+                     + (1.0 - 0.75 * names) * self._pair_llr(clean, self.config.lingua_in_pair))
+        score += context
+        p = _sigmoid(score * self.config.temperature)
+        lang, conf = (a, p) if score > 0 else (b, 1.0 - p)
+        # With context the combined evidence decides (context is capped, so it cannot outvote a strong
+        # segment); the confidence still says how sure the answer is.
+        if score == 0.0 or (conf < self.config.min_confidence and not context):
+            return Detection(UND, 1.0 - conf if score else 0.5, "weak_evidence", (), score)
+        return Detection(lang, conf, None, self._whole(text, lang), score)
+
+    def _screen_third(self, words: Sequence[Word], clean: str) -> tuple[str, float] | None:
+        """A third language (pt/it/fr/ca/...), looked for only where its function words or letters occur
+        or where letter n-grams fit a third language better than es/en (cheap screens, calibrated to pass
+        1 in 1,000 es/en news lines). langdetect over all configured languages must then name the same
+        language as the n-gram screen with near certainty; otherwise lingua decides (loaded only then)."""
+        if len(words) < self.config.other_min_words:
+            return None
+        model = _tagger()
+        hits = 0
+        for w in words:
+            low = w.text.lower()
+            hits += (low in THIRD_FUNCTION_ANY) + (not low.isascii() and any(c in THIRD_LETTERS for c in low))
+        margin, nb_lang = model.third_margin(list(words))
+        if not hits and margin < model.third_threshold:
+            return None
+        squeezed = _SQUEEZE.sub(r"\1\1", clean)
+        probs = _langdetect_probs(self._all, self.config.seed, squeezed)
+        top = max(probs, key=probs.get) if probs else None
+        if top is None or top in self.languages:
+            return None
+        if top == nb_lang and margin >= model.third_threshold and probs[top] >= 0.99:
+            return top, min(0.99, probs[top])
+        return self._third_language(squeezed, len(words))
+
+    def _tagged_spans(self, text: str, tagging: Tagging) -> tuple[tuple[LangSpan, ...], list[float]]:
+        """Spans that tile the line (first to last non-blank character), one per run of the tagger's
+        labels; a boundary sits before the first word of a run and any opening mark glued to it."""
+        runs: list[list[Any]] = []  # [lang, first word index, evidence]
+        for i, (lab, ev) in enumerate(zip(tagging.labels, tagging.evidence)):
+            if runs and runs[-1][0] == lab:
+                runs[-1][2] += ev
+            else:
+                runs.append([lab, i, ev])
+        lo = len(text) - len(text.lstrip())
+        hi = len(text.rstrip())
+        cuts = [lo]
+        for lab, i, _ in runs[1:]:
+            j = tagging.words[i].start
+            k = j
+            while k > cuts[-1] and (text[k - 1].isspace() or text[k - 1] in _OPENERS):
+                k -= 1
+            while k < j and text[k].isspace():
+                k += 1
+            cuts.append(max(k, cuts[-1] + 1))
+        cuts.append(hi)
+        spans = tuple(LangSpan(cuts[n], cuts[n + 1], r[0]) for n, r in enumerate(runs))
+        return spans, [r[2] for r in runs]
+
+    def _detect_ensemble(self, text: str, context: float) -> Detection:
+        """The segment-level ensemble alone (language pairs other than es/en, or the tagger switched off)."""
+        words, tags, _ = _words(text)
+        body = list(words)
+        clean = " ".join(w.text for w in body)
+        third = self._third_language(clean, len(body))
+        if third:
+            return Detection(third[0], third[1], "other_language", self._whole(text, third[0]))
         a, b = self.languages[0], self.languages[1]
 
         score = self._score(text, body, tags, clean) + context
@@ -387,8 +457,6 @@ class LanguageDetector:
             return Detection(lang, conf, None, spans, score)
         p = _sigmoid(score * self.config.temperature)
         lang, conf = (a, p) if score > 0 else (b, 1.0 - p)
-        # With context the combined evidence decides (context is capped, so it cannot outvote a strong
-        # segment); the confidence still says how sure the answer is.
         if score == 0.0 or (conf < self.config.min_confidence and not context):
             return Detection(UND, 1.0 - conf if score else 0.5, "weak_evidence", (), score)
         return Detection(lang, conf, None, self._whole(text, lang), score)
@@ -396,7 +464,8 @@ class LanguageDetector:
     def _calibrate(self, llr: float) -> float:
         return _sigmoid(llr * self.config.temperature)
 
-    def _score(self, text: str, body: Sequence[_Word], tags: Sequence[_Word], clean: str) -> float:
+    def _score(self, text: str, body: Sequence[_Word], tags: Sequence[_Word], clean: str,
+               lingua: bool = True) -> float:
         sign = 1.0 if self.languages[0] == "es" else -1.0  # lexical evidence is written es-positive
         lex = _lexical(body, text) + sum(t.weight * word_evidence(t.text, True) for t in tags)
         lex -= 4.0 * len(_EN_DATE.findall(text))
@@ -404,7 +473,7 @@ class LanguageDetector:
         if body:
             # Capitalised words are mostly names, whose spelling tells little about the language of the
             # text around them; n-gram evidence counts less the more of the text they make up.
-            score += _name_factor(body) * self._pair_llr(clean)
+            score += _name_factor(body) * self._pair_llr(clean, lingua)
         return score
 
     def _whole(self, text: str, lang: str) -> tuple[LangSpan, ...]:

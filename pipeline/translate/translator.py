@@ -174,7 +174,12 @@ class Translator:
 
     def _plan(self, seg: int, text: str, spans, src: str, tgt: str, eng, units: list[_Unit]) -> _Plan:
         plan = _Plan()
-        for start, end, translate in self._regions(text, spans, src):
+        regions = self._regions(text, spans, src)
+        if not all(t for _, _, t in regions):
+            # A mixed segment: say which character ranges of the source were translated.
+            plan.notes.append({"type": "language_spans", "lang": src,
+                               "translated": [[a, b] for a, b, t in regions if t]})
+        for start, end, translate in regions:
             region = text[start:end]
             if not translate:
                 plan.parts.append(region)

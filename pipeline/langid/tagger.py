@@ -1,0 +1,246 @@
+"""Token-level Spanish/English tagger: a line in, one language per word and language runs out.
+
+Each word gets es-vs-en evidence (log-odds, positive: Spanish) from a small logistic model over
+character n-gram and word-frequency log-ratios, accents and capitalisation (capitalised words mid-line
+are mostly names, whose spelling says little, so they lean on their context); an HMM with two states
+then prefers staying in one language and switches only where the evidence outweighs the cost of a
+switch, which is cheaper at punctuation than between two plain words. URLs, handles, hashtags, emoji and
+numbers are ``other`` and carry no evidence. The model (``model/tagger.json.gz``) is trained by
+``scripts/train_langid.py`` on code-switched tweets and news; its provenance is inside the file.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Iterable
+
+import regex
+
+from pipeline.protect import find_protected
+
+__all__ = ["Word", "TokenModel", "Tagging", "words_of", "load_model", "char_ngrams", "strip_accents"]
+
+MODEL_RESOURCE = "model/tagger.json.gz"
+
+# Words: letters with inner apostrophes. Everything else (punctuation, emoji, numbers) is `other`.
+_WORD = regex.compile(r"\p{L}+(?:['’]\p{L}+)*")
+_ACCENT = regex.compile(r"[áéíóúüñ]")
+# Lines without these cannot hold a protected span (URL, handle, hashtag, email, number, emoji).
+_MAYBE_PROTECTED = regex.compile(r"[@#/\d\p{Extended_Pictographic}\p{Regional_Indicator}]|www\.|https?:")
+# Letters repeated for emphasis ("amooor", "daaamn") count twice at most when screening third languages.
+_SQUEEZE = regex.compile(r"(\p{L})\1{2,}")
+_STRIP = str.maketrans("áéíóúü", "aeiouu")
+# Marks after which a capital says nothing about names (sentence or quotation starts).
+_INITIAL_BEFORE = frozenset(".!?¿¡“\"«")
+# What lies between two words: clause, sentence and quotation marks ("strong"), anything else that is
+# not blank (commas, brackets, handles, emoji: "weak"), or only blanks ("space"). The HMM has a switch
+# probability for each, learned from the training tweets.
+_STRONG_GAP = regex.compile(r"[.;:!?¿¡“”\"«»—–…]|\s-\s")
+GAP_KINDS = ("space", "weak", "strong")
+# "July 4": English order of month and day (Spanish writes "4 de julio").
+_EN_DATE = regex.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|"
+                         r"November|December)\s+\d{1,2}(?:st|nd|rd|th)?\b")
+EN_DATE_EVIDENCE = -4.0
+
+
+def gap_kind(gap: str) -> str:
+    """>>> [gap_kind(g) for g in (" ", ", ", " — ", " (@x) ")]
+    ['space', 'weak', 'strong', 'weak']"""
+    if not gap or gap.isspace():
+        return "space"
+    return "strong" if _STRONG_GAP.search(gap) else "weak"
+
+
+def strip_accents(word: str) -> str:
+    """>>> strip_accents("canción")
+    'cancion'"""
+    return word.translate(_STRIP)
+
+
+def char_ngrams(word: str, nmax: int) -> Iterable[str]:
+    """Character n-grams (1..nmax) of a lower-cased word with boundary marks.
+
+    >>> sorted(char_ngrams("si", 2))
+    ['<s', 'i', 'i>', 's', 'si']
+    """
+    s = f"<{word}>"
+    for n in range(1, nmax + 1):
+        for i in range(len(s) - n + 1):
+            g = s[i:i + n]
+            if g not in ("<", ">"):
+                yield g
+
+
+@dataclass(frozen=True)
+class Word:
+    """A linguistic word of a line: its offsets, text, and whether its capital may mark a name."""
+
+    start: int
+    end: int
+    text: str
+    capitalised: bool  # capital first letter mid-sentence (not all capitals, not line- or sentence-initial)
+    gap: str  # what lies between this word and the previous one: "space", "weak" or "strong"
+
+
+def words_of(text: str) -> list[Word]:
+    """The words of ``text`` outside protected spans (URLs, handles, hashtags, emoji, numbers).
+
+    >>> [(w.text, w.capitalised, w.gap) for w in words_of("Vamos al mall, con Maria @x")]
+    [('Vamos', False, 'space'), ('al', False, 'space'), ('mall', False, 'space'), ('con', False, 'weak'), ('Maria', True, 'space')]
+    """
+    if _MAYBE_PROTECTED.search(text):
+        chars = list(text)
+        for sp in find_protected(text):
+            chars[sp.start:sp.end] = " " * (sp.end - sp.start)
+        blank = "".join(chars)
+    else:
+        blank = text
+    out: list[Word] = []
+    prev_end = 0
+    for m in _WORD.finditer(blank):
+        w = m.group()
+        gap = text[prev_end:m.start()] if out else ""
+        initial = not out or (gap.rstrip()[-1:] in _INITIAL_BEFORE)
+        cap = w[:1].isupper() and not initial and not (len(w) > 1 and w.isupper())
+        out.append(Word(m.start(), m.end(), w, cap, gap_kind(gap)))
+        prev_end = m.end()
+    if out and all(w.text[:1].isupper() for w in out):
+        # Every word capitalised (a name, a Title Case heading): no capital marks a sentence start.
+        out = [Word(w.start, w.end, w.text, not (len(w.text) > 1 and w.text.isupper()), w.gap)
+               for w in out]
+    return out
+
+
+@dataclass(frozen=True)
+class Tagging:
+    """Per-word evidence and labels of one line."""
+
+    words: tuple[Word, ...]
+    evidence: tuple[float, ...]  # es-vs-en log-odds of each word on its own
+    labels: tuple[str, ...]  # "es" / "en" per word, after the sequence model
+
+    @property
+    def score(self) -> float:
+        """Sum of the words' own evidence (positive: Spanish)."""
+        return sum(self.evidence)
+
+
+class TokenModel:
+    """The trained tagger: per-word evidence (cached per word form) and Viterbi decoding."""
+
+    def __init__(self, data: dict):
+        self.meta = data.get("meta", {})
+        self.nmax = int(data["nmax"])
+        self.gram = data["gram_lr"]
+        self.word = data["word_lr"]
+        self.coef = data["coef"]
+        self.scale = float(data["scale"])
+        self.log_stay = {k: math.log(1.0 - p) for k, p in data["switch"].items()}
+        self.log_switch = {k: math.log(p) for k, p in data["switch"].items()}
+        self._cache: dict[tuple[str, bool], float] = {}
+        third = data.get("third", {"langs": [], "grams": {}})
+        self.third_langs = tuple(third["langs"])
+        self._third_grams = third["grams"]
+        self.third_threshold = float(data.get("third_threshold", math.inf))
+        self._third_cache: dict[str, tuple[list[float], int]] = {}
+
+    def third_margin(self, words: list[Word]) -> tuple[float, str | None]:
+        """Naive Bayes over letter 1-3-grams (langdetect's profiles): per n-gram, how much better the
+        best third language explains the words than es/en, and that language. A cheap screen."""
+        if not self.third_langs or not words:
+            return 0.0, None
+        vecs = []
+        n = 0
+        get = self._third_grams.get
+        for w in words:
+            low = w.text.lower()
+            hit = self._third_cache.get(low)
+            if hit is None:
+                s = " " + _SQUEEZE.sub(r"\1\1", low) + " "
+                rows = [v for size in (1, 2, 3) for i in range(len(s) - size + 1)
+                        if (v := get(s[i:i + size])) is not None]
+                hit = (tuple(map(sum, zip(*rows))), len(rows)) if rows else ((), 0)
+                if len(self._third_cache) < 200_000:
+                    self._third_cache[low] = hit
+            if hit[1]:
+                vecs.append(hit[0])
+                n += hit[1]
+        tot = list(map(sum, zip(*vecs)))
+        if not n:
+            return 0.0, None
+        pair = max(t for c, t in zip(self.third_langs, tot) if c in ("es", "en"))
+        best, lang = max((t, c) for c, t in zip(self.third_langs, tot) if c not in ("es", "en"))
+        return (best - pair) / n, lang
+
+    def known(self, word: str) -> bool:
+        """The lower-cased word (or its accent-stripped form) was seen in training."""
+        w = word.lower()
+        return w in self.word or strip_accents(w) in self.word
+
+    def features(self, word: str, capitalised: bool) -> list[float]:
+        w = word.lower()
+        s = f"<{w}>"
+        get = self.gram.get
+        vals = [get(s[i:i + n], 0.0) for n in range(1, self.nmax + 1) for i in range(len(s) - n + 1)]
+        cm = (sum(vals) - vals[0] - vals[len(s) - 1]) / (len(vals) - 2)  # not the bare "<" and ">"
+        wl = self.word.get(w, 0.0)
+        cap = 1.0 if capitalised else 0.0
+        acc = 1.0 if _ACCENT.search(w) else 0.0
+        return [1.0, cm, cm * math.log(1 + len(w)), wl, acc, cap * cm, cap * wl, cap]
+
+    def evidence(self, word: str, capitalised: bool) -> float:
+        """Spanish-vs-English log-odds of one word (positive: Spanish)."""
+        key = (word, capitalised)
+        v = self._cache.get(key)
+        if v is None:
+            v = sum(c * f for c, f in zip(self.coef, self.features(word, capitalised)))
+            v = max(-12.0, min(12.0, v))
+            if len(self._cache) < 200_000:
+                self._cache[key] = v
+        return v
+
+    def tag(self, text: str, words: list[Word] | None = None) -> Tagging:
+        words = words_of(text) if words is None else words
+        ev = [self.evidence(w.text, w.capitalised) for w in words]
+        if "Ju" in text or "a" in text:  # cheap guard before the regex: every month name has one
+            dates = {m.start() for m in _EN_DATE.finditer(text)}
+            if dates:
+                ev = [e + EN_DATE_EVIDENCE if w.start in dates else e for w, e in zip(words, ev)]
+        return Tagging(tuple(words), tuple(ev), tuple(self.viterbi(words, ev)))
+
+    def viterbi(self, words: list[Word], ev: list[float]) -> list[str]:
+        """Most likely es/en sequence; a word's evidence is split symmetrically between the two states."""
+        if not words:
+            return []
+        s = self.scale
+        # states: 0 = es, 1 = en
+        score = [s * ev[0] / 2, -s * ev[0] / 2]
+        back: list[tuple[int, int]] = []
+        for i in range(1, len(words)):
+            kind = words[i].gap
+            stay, switch = self.log_stay[kind], self.log_switch[kind]
+            e = s * ev[i] / 2
+            from_es = (score[0] + stay, score[1] + switch)
+            from_en = (score[1] + stay, score[0] + switch)
+            b_es = 0 if from_es[0] >= from_es[1] else 1
+            b_en = 1 if from_en[0] >= from_en[1] else 0
+            score = [max(from_es) + e, max(from_en) - e]
+            back.append((b_es, b_en))
+        state = 0 if score[0] >= score[1] else 1
+        path = [state]
+        for b in reversed(back):
+            state = b[state]
+            path.append(state)
+        path.reverse()
+        return ["es" if p == 0 else "en" for p in path]
+
+
+@lru_cache(maxsize=1)
+def load_model() -> TokenModel:
+    """The packaged model, loaded once per process."""
+    raw = resources.files("pipeline.langid").joinpath(MODEL_RESOURCE).read_bytes()
+    return TokenModel(json.loads(gzip.decompress(raw)))
