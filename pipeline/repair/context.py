@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
+from pipeline.resources.casing import CaseStats, load_case_stats
 from pipeline.resources.lexicon import Lexicon
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
@@ -70,3 +71,4 @@ class RuleContext:
     lexicon: Lexicon
     doc: DocumentContext | None = None
     source: str | None = None  # the text the engine translated, when known
+    stats: CaseStats = field(default_factory=load_case_stats)  # casing statistics of real English

@@ -14,15 +14,43 @@ from pipeline.resources.lexicon import FUNCTION_WORDS
 
 # --------------------------------------------------------------------------- engine-output classes
 
-@repair("fix_mojibake", "Decode UTF-8 read as Latin-1/cp1252 ('Ã©' -> 'é') with ftfy.fix_encoding")
+# What ftfy leaves: a closing quote whose last byte was lost (UTF-8 E2 80 9D read as cp1252 has no 9D):
+# "â€" at a word end, or "†" where ftfy read "â€" plus the following space as a dagger.
+_LOST_QUOTE = re.compile(r"(?<=\S)(?:â€(?=[\s,.;:!?)]|$)|†)")
+# UTF-8 read as cp1250/Latin-2 ("CorporaciĂłn", "JosĂ©"): a lead byte C2-DF shown as a cp1250 letter,
+# followed by a continuation byte 80-BF shown as a cp1250 character.
+_CP1250_LEAD = "ÂĂÄĹĆÇČÉĘËĚÍÎĎĐŃŇÓÔŐÖ×ŘŮÚŰÜÝŢß"
+_CP1250_PAIR = re.compile(f"[{_CP1250_LEAD}][^\x00-\x7f]")
+
+
+def _cp1250_fix(word: str) -> str | None:
+    try:
+        fixed = word.encode("cp1250").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return None
+    return fixed if fixed != word and all(ord(ch) < 0x250 for ch in fixed) else None
+
+
+@repair("fix_mojibake", "Decode UTF-8 read as Latin-1/cp1252 ('Ã©' -> 'é') with ftfy.fix_encoding, as "
+        "cp1250 ('Ăł' -> 'ó'), and a closing quote that lost its last byte ('â€' -> '”')")
 def fix_mojibake(text: str, ctx: RuleContext | None = None) -> Repaired:
     """
     >>> fix_mojibake("the minister FarÃ­a said").text
     'the minister Faría said'
+    >>> fix_mojibake("a â€œhistoricâ€ deal by the CorporaciĂłn Andina").text
+    'a “historic” deal by the Corporación Andina'
+    >>> fix_mojibake("Škoda and Łódź are spelt right").text
+    'Škoda and Łódź are spelt right'
     """
     if text.isascii():
         return Repaired(text)
     fixed = ftfy.fix_encoding(text)
+    if _CP1250_PAIR.search(fixed):
+        fixed = re.sub(r"\S+", lambda m: (_cp1250_fix(m.group()) if _CP1250_PAIR.search(m.group()) else None)
+                       or m.group(), fixed)
+    # ftfy took the space after "â€" into the dagger ("historic†deal"): give it back
+    fixed = _LOST_QUOTE.sub(lambda m: "”" if m.end() == len(fixed) or fixed[m.end()] in " \t,.;:!?)" else "” ",
+                            fixed)
     if fixed == text:
         return Repaired(text)
     edits = [Edit(i1, i2, text[i1:i2], fixed[j1:j2], "fix_mojibake", 0.95)
@@ -66,13 +94,20 @@ def strip_unknown_markers(text: str, ctx: RuleContext | None = None) -> Repaired
                         for m in _UNKNOWN.finditer(text)])
 
 
-@repair("pair_guillemets", "Turn a balanced «…» pair left by the engine into English “…” quotes")
+@repair("pair_guillemets", "Turn a balanced «…» pair the engine passed through from its source into English "
+        "“…” quotes (only for a translation whose source is known: English originals keep their «»)")
 def pair_guillemets(text: str, ctx: RuleContext | None = None) -> Repaired:
     """
-    >>> pair_guillemets("«We meet the chancellor», said Faría.").text
+    >>> from pipeline.resources.lexicon import load_lexicon
+    >>> ctx = RuleContext(load_lexicon(), source="«Nos reunimos con el canciller», dijo Faría.")
+    >>> pair_guillemets("«We meet the chancellor», said Faría.", ctx).text
     '“We meet the chancellor”, said Faría.'
+    >>> pair_guillemets("«We meet the chancellor», said Faría.").text
+    '«We meet the chancellor», said Faría.'
     """
-    if "«" not in text or text.count("«") != text.count("»"):
+    # English news quoting with «» is a house style, not an artefact: convert only engine output
+    if "«" not in text or text.count("«") != text.count("»") or ctx is None or not ctx.source \
+            or "«" not in ctx.source:
         return Repaired(text)
     edits = [Edit(i, i + 1, c, "“" if c == "«" else "”", "pair_guillemets", 0.9)
              for i, c in enumerate(text) if c in "«»"]
