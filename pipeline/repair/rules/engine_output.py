@@ -179,8 +179,11 @@ def collapse_repeats(text: str, ctx: RuleContext | None = None) -> Repaired:
     'The deal was signed in the city yesterday.'
     >>> collapse_repeats("What it is is a deal; Bora Bora had had rain.").text
     'What it is is a deal; Bora Bora had had rain.'
+    >>> collapse_repeats("books, books, books and more and more, very, very slowly").text
+    'books, books, books and more and more, very, very slowly'
     """
-    lex = _ctx(ctx).lexicon
+    c = _ctx(ctx)
+    lex = c.lexicon
     edits: list[Edit] = []
     taken: list[tuple[int, int]] = []  # edit ranges: a later match may not overlap an earlier edit
 
@@ -188,13 +191,14 @@ def collapse_repeats(text: str, ctx: RuleContext | None = None) -> Repaired:
         return all(b <= x or y <= a for x, y in taken)
 
     for m in _LOOP.finditer(text):
-        if m.group(1).lower() in _LEGIT_DOUBLES:
+        # 'books, books, books', 'very, very': deliberate; a loop of one word needs four copies
+        if m.group(1).lower() in _LEGIT_DOUBLES or (" " not in m.group(1) and m.group(2).count(",") < 3):
             continue
         edits.append(Edit(m.start(2), m.end(2), m.group(2), "", "collapse_repeats", 0.75))
         taken.append((m.start(2), m.end(2)))
     for m in _REPEAT_PHRASE.finditer(text):
-        if not free(m.start(2), m.end(2)):
-            continue
+        if not free(m.start(2), m.end(2)) or m.group(1).split()[0].lower() in ("and", "or", "by", "to", "after"):
+            continue  # 'more and more and more', 'day by day by day': deliberate
         copies = m.group(2).count(m.group(1).split()[0]) + 1
         edits.append(Edit(m.start(2), m.end(2), m.group(2), "", "collapse_repeats",
                           0.95 if copies >= 3 else 0.85))
@@ -203,6 +207,8 @@ def collapse_repeats(text: str, ctx: RuleContext | None = None) -> Repaired:
         w = m.group(1)
         if not free(m.start(2), m.end(2)) or w.lower() in _LEGIT_DOUBLES:
             continue
+        if c.stats.available and not c.stats.known(w):
+            continue  # not an English word ('là là', 'Bora Bora'): reduplication is the language's own
         # Reduplicated names ("Bora Bora", "Duran Duran") are real; only dictionary words are doubled by MT.
         if not w.islower() and not (lex.is_common(w) and not lex.has_proper(w)):
             continue

@@ -102,8 +102,8 @@ def split_glued_words(text: str, ctx: RuleContext | None = None) -> Repaired:
                 continue
             conf = 0.85
             if left[0].isupper() and low not in FUNCTION_WORDS and low not in CLAUSE_STARTERS \
-                    and 0 < stats.title_ratio(left) < 0.35:
-                conf = 0.4  # two capitalised common words: a brand ('PowerPoint') as likely as a join
+                    and (len(left) < 3 or stats.lower_logp(left) > -14.0):
+                conf = 0.4  # a common word and a noun: a brand ('TowerGroup', 'PowerPoint') as likely as a join
         else:
             if low not in CLAUSE_STARTERS:
                 continue
