@@ -25,7 +25,7 @@ import re
 
 CLASSES = ("title_case", "glued", "conjunction", "repeat", "spacing", "encoding")
 
-_TOK = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*")
+_TOK = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 # closed-class words the conjunction class capitalises (and the glued class does not end an anchor with)
 _CLOSED = ("and or but nor of the a an in on at to for with by from as into than that "
            "which who is was are were has have had will would").split()

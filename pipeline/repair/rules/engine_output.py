@@ -165,7 +165,7 @@ _LEGIT_DOUBLES = frozenset("""
 had that is do does very so no yes ha bye well far more really too now again on out round over
 knock chop tut boo ya la go pooh bla blah many much long dum
 """.split())
-_REPEAT_WORD = re.compile(rf"(?<![\w'’-])({_L}[\w'’]*)((?:\s+\1)+)(?![\w'’-])", re.IGNORECASE)
+_REPEAT_WORD = re.compile(rf"(?<![\w'’-])({_L}[\w'’-]*)((?:\s+\1)+)(?![\w'’-])", re.IGNORECASE)
 _REPEAT_PHRASE = re.compile(rf"(?<![\w'’-])((?:{_L}[\w'’]*\s+){{1,7}}{_L}[\w'’]*)((?:\s+\1)+)(?![\w'’-])",
                             re.IGNORECASE)
 _LOOP = re.compile(rf"(?<![\w'’-])((?:{_L}[\w'’]*\s+){{0,7}}{_L}[\w'’]*)((?:,\s+\1){{2,}})(?![\w'’-])",
@@ -197,7 +197,7 @@ def collapse_repeats(text: str, ctx: RuleContext | None = None) -> Repaired:
         edits.append(Edit(m.start(2), m.end(2), m.group(2), "", "collapse_repeats", 0.75))
         taken.append((m.start(2), m.end(2)))
     for m in _REPEAT_PHRASE.finditer(text):
-        if not free(m.start(2), m.end(2)) or m.group(1).split()[0].lower() in ("and", "or", "by", "to", "after"):
+        if not free(m.start(2), m.end(2)) or m.group(1).split()[0].lower() in ("and", "or", "by"):
             continue  # 'more and more and more', 'day by day by day': deliberate
         copies = m.group(2).count(m.group(1).split()[0]) + 1
         edits.append(Edit(m.start(2), m.end(2), m.group(2), "", "collapse_repeats",
@@ -209,11 +209,13 @@ def collapse_repeats(text: str, ctx: RuleContext | None = None) -> Repaired:
             continue
         if c.stats.available and not c.stats.known(w):
             continue  # not an English word ('là là', 'Bora Bora'): reduplication is the language's own
-        # Reduplicated names ("Bora Bora", "Duran Duran") are real; only dictionary words are doubled by MT.
-        if not w.islower() and not (lex.is_common(w) and not lex.has_proper(w)):
+        # Reduplicated names ("Bora Bora", "Duran Duran") are real: a capitalised double is collapsed only
+        # for a word real English knows and whose doubled form is not a name
+        if not w.islower() and not c.stats.available and not (lex.is_common(w) and not lex.has_proper(w)):
             continue
-        if not w.islower() and m.group(2).strip() == w:
-            continue  # "Sing Sing": two capitalised copies are a name, "The the" is not
+        if not w.islower() and m.group(2).strip() == w and (
+                not c.stats.available or c.stats.is_name(f"{w} {w}") or not 0 < c.stats.title_ratio(w) < 0.35):
+            continue  # "Sing Sing", "Bora Bora": a doubled name; "Festival Festival", "The the" are not
         conf = 0.95 if w.lower() in FUNCTION_WORDS else 0.85
         edits.append(Edit(m.start(2), m.end(2), m.group(2), "", "collapse_repeats", conf))
         taken.append((m.start(2), m.end(2)))

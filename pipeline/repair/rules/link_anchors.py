@@ -299,6 +299,10 @@ def lowercase_anchor_words(text: str, ctx: RuleContext | None = None) -> Repaire
     def next_is_lower_word(i: int) -> bool:
         return i + 1 < len(toks) and toks[i + 1][2][0].islower() and text[toks[i][1]:toks[i + 1][0]] == " "
 
+    def continues_lower(i: int) -> bool:
+        """After token i: a lower-case word, a number, or the end of the sentence ('split In 1975', 'there For?')."""
+        return next_is_lower_word(i) or bool(re.match(r" \d|[.?!]*$|[.?!]\s", text[toks[i][1]:]))
+
     for run in (r for r in runs if r):
         words = [toks[i][2] for i in run]
         kinds = [_kind(w, c) for w in words]
@@ -316,7 +320,7 @@ def lowercase_anchor_words(text: str, ctx: RuleContext | None = None) -> Repaire
             right_k = next((j for j in range(k + 1, len(kinds)) if kinds[j][0] != "F"), None)
             near_right = kinds[right_k][0] if right_k is not None else ""
             if not near_right and near_left and k == len(words) - 1 and kinds[k - 1][0] != "F" \
-                    and next_is_lower_word(run[-1]):
+                    and continues_lower(run[-1]):
                 lower(run[k], 0.85)  # a run of words ending in a function word before lower-case text
                 continue  # ('extraction Oil Very heavy')
             if "C" in (near_left, near_right) or "A" in (near_left, near_right):
@@ -324,8 +328,8 @@ def lowercase_anchor_words(text: str, ctx: RuleContext | None = None) -> Repaire
             if near_left and near_right:
                 lower(run[k], 0.85)  # between two names: 'Fannie Mae And Freddie Mac'
             elif not near_right:
-                if next_is_lower_word(run[-1]) or run[k] != run[-1] and next_is_lower_word(run[k]):
-                    lower(run[k], 0.85)  # before lower-case text: 'have A higher', 'Obama And the'
+                if continues_lower(run[-1]) or len(words) == 1:
+                    lower(run[k], 0.85)  # before lower-case text: 'have A higher', 'Obama And the', 'economist Of ABN'
             elif w.lower() in _LINKING and kinds[right_k][1] != float("inf") and k == 0:
                 lower(run[k], 0.85)  # a preposition before a known name: 'flew To Brazil'
             else:
