@@ -121,7 +121,8 @@ _SPACING = re.compile(
     rf"|(?<=\S)  +(?=\S)"                                   # runs of spaces
     r"|^\s+|\s+$"                                           # leading/trailing blanks
     r"|(?<=[A-Z]\.)\.(?![.\w])"                                # 'U.S..': abbreviation point doubled
-    rf"|(?:(?<={_L})|(?<=[)\]” ])),(?={_L}{_L})"              # comma glued to the next word
+    rf"|(?:(?<={_L}{_L})|(?<=[)\]” ])),(?={_L})"              # comma glued to the next word
+    r"|(?<=“) +|(?<=\S) +(?=”)"                              # spaces inside curly quotes
 )
 
 
@@ -134,9 +135,24 @@ def fix_spacing(text: str, ctx: RuleContext | None = None) -> Repaired:
     'It was rejected by the U.S. Talks ended.'
     >>> fix_spacing("He paused ... then spoke.").text
     'He paused ... then spoke.'
+    >>> fix_spacing('“ We will not accept these measures ”, he said; the " toxic " shares,a director said.').text
+    '“We will not accept these measures”, he said; the "toxic" shares, a director said.'
     """
     edits = []
+    if text.count('"') % 2 == 0 and '"' in text:
+        # straight quotes pair up in order; spaces on both inner sides of a pair are an artefact
+        quotes = [i for i, ch in enumerate(text) if ch == '"']
+        for a, b in zip(quotes[::2], quotes[1::2]):
+            inner = text[a + 1:b]
+            if len(inner) > 2 and inner[0] == " " and inner[-1] == " " and inner.strip():
+                lead = len(inner) - len(inner.lstrip(" "))
+                trail = len(inner) - len(inner.rstrip(" "))
+                edits.append(Edit(a + 1, a + 1 + lead, " " * lead, "", "fix_spacing", 0.85))
+                edits.append(Edit(b - trail, b, " " * trail, "", "fix_spacing", 0.85))
+    taken = [(e.start, e.end) for e in edits]
     for m in _SPACING.finditer(text):
+        if any(m.start() < y and x < m.end() for x, y in taken):
+            continue
         g = m.group()
         if g == ",":
             edits.append(Edit(m.start(), m.end(), g, ", ", "fix_spacing", 0.8))
@@ -144,7 +160,7 @@ def fix_spacing(text: str, ctx: RuleContext | None = None) -> Repaired:
             edits.append(Edit(m.start(), m.end(), g, " ", "fix_spacing", 0.95))
         else:
             edits.append(Edit(m.start(), m.end(), g, "", "fix_spacing", 0.9))
-    return _done(text, edits)
+    return _done(text, sorted(edits, key=lambda e: e.start))
 
 
 _GLUED_STOP = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
