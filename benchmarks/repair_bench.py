@@ -1,6 +1,6 @@
 """Benchmark of the English repairs, every figure through ``Repairer.repair`` (what ``pipeline repair`` runs):
 
-1. hand-written cases (tests/data/repairs/artefacts.jsonl, holdout.jsonl), per class;
+1. hand-written cases (tests/data/repairs/artefacts.jsonl, holdout.jsonl, real_shapes.jsonl), per class;
 2. false edits on real, untouched news sentences (/work/shared/data/news/*.eng, WMT test sets), with edits
    that only change spacing around punctuation counted and listed apart;
 3. artefacts injected into those sentences (benchmarks/repair_inject.py, fixed seed), fix rate per class:
@@ -46,7 +46,7 @@ def matches_expected(res: RepairResult, expected: str) -> bool:
 
 def hand_written(repairer: Repairer, show: int) -> None:
     per: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for name in ("artefacts.jsonl", "holdout.jsonl"):
+    for name in ("artefacts.jsonl", "holdout.jsonl", "real_shapes.jsonl"):
         for line in (DATA / name).open(encoding="utf-8"):
             case = json.loads(line)
             res = repairer.repair(case["input"])
@@ -57,7 +57,7 @@ def hand_written(repairer: Repairer, show: int) -> None:
                 print(f"  FAIL {case['label']}: {case['input']!r}\n    got {res.text!r}\n    exp {case['expected']!r}")
     good = sum(v[0] for v in per.values())
     total = sum(v[1] for v in per.values())
-    print("hand-written cases (artefacts.jsonl + holdout.jsonl):")
+    print("hand-written cases (artefacts.jsonl + holdout.jsonl + real_shapes.jsonl):")
     print("  " + ", ".join(f"{c} {ok}/{n}" for c, (ok, n) in sorted(per.items())))
     print(f"  ALL {good}/{total} = {good / total:.1%}")
 
