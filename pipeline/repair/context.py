@@ -26,6 +26,7 @@ class DocumentContext:
         self.capital: Counter[str] = Counter()    # word (lower) -> times seen capitalised mid-sentence
         self.acronyms: dict[str, str] = {}        # GECF -> Gas Exporting Countries Forum
         self.name_words: set[str] = set()         # words inside acronym-defined names
+        self.mixed: Counter[str] = Counter()      # mixed-case tokens ('FonPeek'): recurring ones are names
 
     @classmethod
     def from_texts(cls, texts: Sequence[str]) -> "DocumentContext":
@@ -40,6 +41,8 @@ class DocumentContext:
             w = m.group()
             if w.islower():
                 self.lower[w] += 1
+            elif any(ch.isupper() for ch in w[1:]) and any(ch.islower() for ch in w):
+                self.mixed[w] += 1
             elif w[0].isupper() and w[1:].islower() and not prev_end:
                 self.capital[w.lower()] += 1
             tail = text[m.end():m.end() + 2]

@@ -91,8 +91,9 @@ def split_glued_words(text: str, ctx: RuleContext | None = None) -> Repaired:
         low = right.lower()
         if lex.is_exact(token) or stats.is_mixed_token(token) or left.lower() in _NAME_PREFIXES:
             continue
-        if c.doc is not None and c.doc.capital.get(token.lower(), 0) + c.doc.lower.get(token.lower(), 0) > 1:
-            continue  # the same glued form recurring in the document is a real name
+        if c.doc is not None and (c.doc.mixed[token] > 1 or
+                                  c.doc.capital.get(token.lower(), 0) + c.doc.lower.get(token.lower(), 0) > 1):
+            continue  # the same glued form recurring in the document is a real name ('FonPeek')
         if stats.available:
             # the second part must be an ordinary lower-case word of real English ('After', 'Has', 'Roles')
             if low not in FUNCTION_WORDS and low not in CLAUSE_STARTERS and low not in _SENTENCE_OPENERS and (
@@ -102,8 +103,8 @@ def split_glued_words(text: str, ctx: RuleContext | None = None) -> Repaired:
                 continue
             conf = 0.85
             if left[0].isupper() and low not in FUNCTION_WORDS and low not in CLAUSE_STARTERS \
-                    and (len(left) < 3 or stats.lower_logp(left) > -14.0):
-                conf = 0.4  # a common word and a noun: a brand ('TowerGroup', 'PowerPoint') as likely as a join
+                    and (len(left) <= 4 and not stats.known(left) or stats.lower_logp(left) > -14.0):
+                conf = 0.4  # a common word or a short unknown stem and a noun: a brand ('TowerGroup', 'FonPeek')
         else:
             if low not in CLAUSE_STARTERS:
                 continue
