@@ -1,72 +1,169 @@
-"""Benchmark of the English repair rules: per-class accuracy on the artefact cases, false-edit rate on clean
-news sentences, and throughput (sentences/s on one core, whole rule set).
+"""Benchmark of the English repairs, every figure through ``Repairer.repair`` (what ``pipeline repair`` runs):
 
-Run: PYTHONPATH=$PWD python benchmarks/repair_bench.py [--repeat N]
+1. hand-written cases (tests/data/repairs/artefacts.jsonl, holdout.jsonl, real_shapes.jsonl), per class;
+2. false edits on real, untouched news sentences (/work/shared/data/news/*.eng, WMT test sets), with edits
+   that only change spacing around punctuation counted and listed apart;
+3. artefacts injected into those sentences (benchmarks/repair_inject.py, fixed seed), fix rate per class:
+   a case is fixed when the repaired text equals the original sentence;
+4. speed: sentences/s on one core (CPU time) over the untouched news sentences.
+
+Sentences are repaired one line at a time without document context, like ``pipeline repair --no-context``.
+news-test2008 and newstest2009 are the development files; newstest2010 is held out (figures printed apart).
+
+Run: PYTHONPATH=$PWD python benchmarks/repair_bench.py [--per-class 400] [--seed 13] [--show N]
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import random
+import re
+import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
-from pipeline.repair.repairer import DocumentContext, Repairer, looks_like_heading, matches_expected
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "repairs"
+from pipeline.repair.repairer import DocumentContext, RepairResult, Repairer  # noqa: E402
+from repair_inject import CLASSES, inject  # noqa: E402
+
+DATA = ROOT / "tests" / "data" / "repairs"
+NEWS = Path(os.environ.get("NEWS_DIR", ROOT.parent / "shared" / "data" / "news"))
+DEV = ("news-test2008.eng", "newstest2009.eng")
+HELD_OUT = ("newstest2010.eng",)
 
 
-def accuracy(repairer: Repairer, cases: list[dict], name: str, show: bool) -> None:
-    per_class: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for case in cases:
-        res = repairer.repair(case["input"])
-        ok = matches_expected(res, case["expected"])
-        if case["class"] == "heading":  # class 5: recognised as a heading, and left alone
-            ok = ok and looks_like_heading(case["input"])
-        per_class[case["class"]][0] += ok
-        per_class[case["class"]][1] += 1
-        if not ok and show:
-            print(f"  FAIL {case['label']}: {case['input']!r}\n    got      {res.text!r}\n"
-                  f"    expected {case['expected']!r}  flagged={[f['rule'] for f in res.flagged]}")
-    print(f"repair accuracy per class (tests/data/repairs/{name})")
-    good = total = 0
-    for cls, (ok, n) in sorted(per_class.items()):
-        print(f"  {cls:<18} {ok:>3}/{n:<3} {ok / n:6.1%}")
-        good += ok
-        total += n
-    print(f"  {'ALL':<18} {good:>3}/{total:<3} {good / total:6.1%}")
+def matches_expected(res: RepairResult, expected: str) -> bool:
+    """``expected`` is the repaired text, or "FLAGGED": a review flag and the text left as it was."""
+    if expected == "FLAGGED":
+        return bool(res.flagged) and res.text == res.before
+    return res.text == expected
+
+
+def hand_written(repairer: Repairer, show: int) -> None:
+    per: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for name in ("artefacts.jsonl", "holdout.jsonl", "real_shapes.jsonl"):
+        for line in (DATA / name).open(encoding="utf-8"):
+            case = json.loads(line)
+            res = repairer.repair(case["input"])
+            ok = matches_expected(res, case["expected"])
+            per[case["class"]][0] += ok
+            per[case["class"]][1] += 1
+            if not ok and show:
+                print(f"  FAIL {case['label']}: {case['input']!r}\n    got {res.text!r}\n    exp {case['expected']!r}")
+    good = sum(v[0] for v in per.values())
+    total = sum(v[1] for v in per.values())
+    print("hand-written cases (artefacts.jsonl + holdout.jsonl + real_shapes.jsonl):")
+    print("  " + ", ".join(f"{c} {ok}/{n}" for c, (ok, n) in sorted(per.items())))
+    print(f"  ALL {good}/{total} = {good / total:.1%}")
+
+
+def _spacing_only(a: str, b: str) -> bool:
+    return re.sub(r"\s", "", a) == re.sub(r"\s", "", b)
+
+
+def news_sentences(files: tuple[str, ...]) -> list[str]:
+    out: list[str] = []
+    for f in files:
+        out += [l.rstrip("\n") for l in (NEWS / f).open(encoding="utf-8") if l.strip()]
+    return out
+
+
+def untouched(repairer: Repairer, sents: list[str], label: str, show: int, context: bool = False) -> None:
+    ctx = DocumentContext.from_texts(sents) if context else None
+    results = [repairer.repair(s, ctx) for s in sents]
+    edited = [(r.before, r.text) for r in results if r.text != r.before]
+    spacing = [(a, b) for a, b in edited if _spacing_only(a, b)]
+    other = [(a, b) for a, b in edited if not _spacing_only(a, b)]
+    by_rule = Counter(s["rule"] for r in results if r.text != r.before and not _spacing_only(r.before, r.text)
+                      for s in r.steps)
+    print(f"untouched news ({label}, {len(sents)} sentences{', document context' if context else ''}): "
+          f"{len(other)} false edits = 1 in {len(sents) / max(len(other), 1):.0f} ({len(other) / len(sents):.2%}); "
+          f"{len(spacing)} spacing-only edits listed apart")
+    print("  rules in the false edits: " + ", ".join(f"{k} {v}" for k, v in by_rule.most_common()))
+    for a, b in other[:show]:
+        print(f"  EDIT {_diff(a, b)}")
+    for a, b in spacing[:show]:
+        print(f"  SPACING {_diff(a, b)}")
+
+
+def _diff(a: str, b: str) -> str:
+    i = 0
+    while i < min(len(a), len(b)) and a[i] == b[i]:
+        i += 1
+    j = 0
+    while j < min(len(a), len(b)) - i and a[-1 - j] == b[-1 - j]:
+        j += 1
+    lo = max(0, i - 30)
+    return f"...{a[lo:len(a) - j + 25]!r} -> {b[lo:len(b) - j + 25]!r}"
+
+
+def injected(repairer: Repairer, sents: list[str], label: str, per_class: int, seed: int, show: int) -> None:
+    rng = random.Random(seed)
+    total_ok = total_n = 0
+    print(f"injected artefacts ({label}, seed {seed}, up to {per_class} per class):")
+    for cls in CLASSES:
+        order = list(range(len(sents)))
+        rng.shuffle(order)
+        ok = n = 0
+        fails = []
+        for k in order:
+            got = inject(sents[k], cls, rng)
+            if got is None:
+                continue
+            damaged, expected = got
+            res = repairer.repair(damaged).text
+            n += 1
+            if res == expected:
+                ok += 1
+            elif len(fails) < show:
+                fails.append((damaged, res, expected))
+            if n >= per_class:
+                break
+        total_ok += ok
+        total_n += n
+        print(f"  {cls:<12} {ok:>4}/{n:<4} {ok / max(n, 1):6.1%}")
+        for d, r, e in fails:
+            print(f"    FAIL in  {_diff(e, d)}\n         got {_diff(e, r)}")
+    print(f"  {'ALL':<12} {total_ok:>4}/{total_n:<4} {total_ok / total_n:6.1%}")
+
+
+def speed(repairer: Repairer, sents: list[str]) -> None:
+    repairer.repair(sents[0])  # load the statistics outside the timing
+    t0 = time.process_time()
+    for s in sents:
+        repairer.repair(s)
+    dt = time.process_time() - t0
+    print(f"speed: {len(sents)} sentences in {dt:.2f} s CPU = {len(sents) / dt:,.0f} sentences/s (one core)")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeat", type=int, default=5, help="passes over the sentences for the speed figure")
-    ap.add_argument("--show-failures", action="store_true")
+    ap.add_argument("--per-class", type=int, default=400)
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--show", type=int, default=0, help="print up to N failures per class")
+    ap.add_argument("--context", action="store_true",
+                    help="also count false edits with each file as document context (pipeline repair's default)")
+    ap.add_argument("--held-out", action="store_true", help="also score newstest2010 (held out)")
     args = ap.parse_args()
-
     repairer = Repairer()
-    for name in ("artefacts.jsonl", "holdout.jsonl"):
-        cases = [json.loads(line) for line in (DATA / name).open(encoding="utf-8") if line.strip()]
-        accuracy(repairer, cases, name, args.show_failures)
-    cases = [json.loads(line) for line in (DATA / "artefacts.jsonl").open(encoding="utf-8") if line.strip()]
-
-    clean = [l.rstrip("\n") for l in (DATA / "clean_en.txt").open(encoding="utf-8") if l.strip()]
-    edited = [s for s in clean if repairer.repair(s).text != s]
-    flagged = sum(bool(repairer.repair(s).flagged) for s in clean)
-    print(f"clean sentences edited: {len(edited)}/{len(clean)} "
-          f"({len(edited) / len(clean) * 200:.2f} per 200); flagged for review: {flagged}")
-    for s in edited:
-        print(f"  EDITED {s!r} -> {repairer.repair(s).text!r}")
-
-    corpus = clean + [c["input"] for c in cases]
-    ctx = DocumentContext.from_texts(corpus)
-    repairer.repair(corpus[0], ctx)  # load the dictionary outside the timing
-    t0 = time.process_time()
-    for _ in range(args.repeat):
-        for s in corpus:
-            repairer.repair(s, ctx)
-    dt = time.process_time() - t0
-    n = len(corpus) * args.repeat
-    print(f"speed: {n} sentences in {dt:.2f} s CPU = {n / dt:,.0f} sentences/s (one core, all rules)")
+    hand_written(repairer, args.show)
+    if not NEWS.is_dir():
+        print(f"news sentences not found at {NEWS} (set NEWS_DIR): real-text figures skipped")
+        return 0
+    sets = [("dev: " + " ".join(DEV), news_sentences(DEV))]
+    if args.held_out:
+        sets.append(("held out: " + " ".join(HELD_OUT), news_sentences(HELD_OUT)))
+    for label, sents in sets:
+        untouched(repairer, sents, label, args.show)
+        if args.context:
+            untouched(repairer, sents, label, 0, context=True)
+        injected(repairer, sents, label, args.per_class, args.seed, args.show)
+        speed(repairer, sents)
     return 0
 
 

@@ -58,3 +58,11 @@ def pipeline_cmd(config: str, inputs: Path, output: Path, *extra: str) -> list[s
 
 def env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def matches_expected(result, expected: str) -> bool:
+    """Scoring of repair cases: ``expected`` is the repaired text, or ``"FLAGGED"`` when the right outcome
+    is a review flag (the text itself then must not have been rewritten)."""
+    if expected == "FLAGGED":
+        return bool(result.flagged) and result.text == result.before
+    return result.text == expected

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from pipeline.config import RepairConfig, load_config
 from pipeline.protect import find_protected
 from pipeline.repair.registry import REGISTRY, replay
-from pipeline.repair.repairer import FLAGGED, DocumentContext, Repairer, looks_like_heading, matches_expected
+from pipeline.repair.repairer import DocumentContext, Repairer
+from conftest import matches_expected
 
 DATA = Path(__file__).parent / "data" / "repairs"
 SEEDS = Path(__file__).parent.parent / "seeds"
@@ -27,10 +28,14 @@ def _jsonl(name):
 ARTEFACTS = _jsonl("artefacts.jsonl")
 # Written after the rules, measured once before any tuning on it (45/46), then kept as further cases.
 HOLDOUT = _jsonl("holdout.jsonl")
+# Shapes taken from real news text (issue 13), written after the statistics-based rules.
+REAL_SHAPES = _jsonl("real_shapes.jsonl")
 CLEAN = [l.rstrip("\n") for l in (DATA / "clean_en.txt").open(encoding="utf-8") if l.strip()]
 # Known failures: ambiguous without syntax (a relative clause after a glued pronoun; "is is" is also
 # legitimate English, "what it is is ..."). strict: a fix is noticed.
-KNOWN_FAILURES = {"glued_words-07", "repeated_words-14"}
+# 'Need Visa', 'Wheat and Barley': a common word next to a dictionary name ('Visa') or joined by 'and' to
+# another capitalised word reads as a name to the truecaser; flagged or kept, not fixed.
+KNOWN_FAILURES = {"repeated_words-14", "real-title-need-visa", "real-title-wheat-barley"}
 
 
 @pytest.fixture(scope="module")
@@ -41,19 +46,17 @@ def repairer():
 def test_data_sizes_and_classes():
     assert len(ARTEFACTS) >= 150 and len(CLEAN) >= 200
     classes = {c["class"] for c in ARTEFACTS}
-    assert {"glued_words", "title_case", "verb_first", "doubled_subject", "heading", "repeated_words",
+    assert {"glued_words", "title_case", "verb_first", "doubled_subject", "repeated_words",
             "spacing", "unbalanced", "tokenizer_marks", "unknown_markers", "untranslated",
             "sentence_case", "mojibake"} <= classes
 
 
 @pytest.mark.parametrize("case", [
     pytest.param(c, id=c["label"], marks=[pytest.mark.xfail(strict=True)] if c["label"] in KNOWN_FAILURES else [])
-    for c in ARTEFACTS + HOLDOUT])
+    for c in ARTEFACTS + HOLDOUT + REAL_SHAPES])
 def test_artefact_case(repairer, case):
     res = repairer.repair(case["input"])
     assert matches_expected(res, case["expected"]), (res.text, res.flagged)
-    if case["class"] == "heading":
-        assert looks_like_heading(case["input"])
 
 
 def test_clean_sentences_unchanged(repairer):
@@ -167,10 +170,11 @@ def test_shipped_config_uses_the_system_dictionary():
 
 def test_document_context_decides_single_capitals():
     text = "They talked about the sector Tourism and its future."
-    alone = Repairer().repair(text)
-    assert alone.text == text and alone.flagged  # no evidence: review only
-    ctx = DocumentContext.from_texts([text, "Revenue from tourism grew."])
-    assert Repairer().repair(text, ctx).text == "They talked about the sector tourism and its future."
+    # real English writes 'tourism' lower-case: after a common noun the capital is an artefact
+    assert Repairer().repair(text).text == "They talked about the sector tourism and its future."
+    # ... unless the document itself capitalises it mid-sentence more often than not: then it is a name
+    ctx = DocumentContext.from_texts([text, "The board of Tourism met.", "A report by Tourism said so."])
+    assert Repairer().repair(text, ctx).text == text
 
 
 def test_acronym_defined_names_are_kept():
@@ -178,6 +182,26 @@ def test_acronym_defined_names_are_kept():
     assert ctx.acronyms == {"GECF": "Gas Exporting Countries Forum"}
     text = "Talks within the Gas Exporting Countries Forum continued."
     assert Repairer().repair(text, ctx).text == text
+
+
+def test_missing_casing_statistics_degrade(caplog):
+    from pipeline.resources.casing import load_case_stats
+    with caplog.at_level(logging.WARNING):
+        stats = load_case_stats("/nonexistent/en_casing.tsv.gz")
+    assert "not found" in caplog.text and not stats.available
+    r = Repairer(stats=stats)  # the hunspell dictionary alone decides, as before the statistics
+    assert r.repair("Relations between Caracas And Moscow improved.").text == \
+        "Relations between Caracas and Moscow improved."
+    assert r.repair("in CaracasAfter the meeting").text == "In Caracas after the meeting"
+
+
+def test_casing_statistics_tell_names_from_common_words():
+    from pipeline.resources.casing import load_case_stats
+    stats = load_case_stats()
+    assert stats.available
+    assert stats.title_ratio("Caracas") > 1 > 0.05 > stats.title_ratio("providing")
+    assert stats.is_mixed_token("YouTube") and not stats.is_mixed_token("CaracasAfter")
+    assert stats.is_name("Supreme Court") and not stats.is_name("Energy Providing")
 
 
 def test_missing_dictionary_degrades(caplog):
@@ -188,7 +212,7 @@ def test_missing_dictionary_degrades(caplog):
     assert "not found" in caplog.text
     assert r.repair("in CaracasAfter the meeting the the talks ended").text == \
         "In Caracas after the meeting the talks ended"
-    assert r.repair("Caracas And Moscow signed").text == "Caracas and Moscow signed"
+    assert r.repair("Caracas And Moscow signed.").text == "Caracas and Moscow signed."
     load_lexicon.cache_clear()
 
 
@@ -208,7 +232,3 @@ def test_cli_explain(monkeypatch, capsys):
     rec = json.loads(capsys.readouterr().out)
     assert rec["before"] == rec["text"] == "And the minister left."
     assert rec["flagged"][0]["rule"] == "drop_initial_and" and rec["steps"] == []
-
-
-def test_flagged_constant():
-    assert FLAGGED == "FLAGGED"

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
+from pipeline.resources.casing import CaseStats, load_case_stats
 from pipeline.resources.lexicon import Lexicon
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
@@ -25,6 +26,7 @@ class DocumentContext:
         self.capital: Counter[str] = Counter()    # word (lower) -> times seen capitalised mid-sentence
         self.acronyms: dict[str, str] = {}        # GECF -> Gas Exporting Countries Forum
         self.name_words: set[str] = set()         # words inside acronym-defined names
+        self.mixed: Counter[str] = Counter()      # mixed-case tokens ('FonPeek'): recurring ones are names
 
     @classmethod
     def from_texts(cls, texts: Sequence[str]) -> "DocumentContext":
@@ -39,6 +41,8 @@ class DocumentContext:
             w = m.group()
             if w.islower():
                 self.lower[w] += 1
+            elif any(ch.isupper() for ch in w[1:]) and any(ch.islower() for ch in w):
+                self.mixed[w] += 1
             elif w[0].isupper() and w[1:].islower() and not prev_end:
                 self.capital[w.lower()] += 1
             tail = text[m.end():m.end() + 2]
@@ -70,3 +74,4 @@ class RuleContext:
     lexicon: Lexicon
     doc: DocumentContext | None = None
     source: str | None = None  # the text the engine translated, when known
+    stats: CaseStats = field(default_factory=load_case_stats)  # casing statistics of real English

@@ -16,9 +16,10 @@ from pipeline.protect import find_protected
 from pipeline.records import Edit, apply_edits
 from pipeline.repair.context import DocumentContext, RuleContext
 from pipeline.repair.registry import REGISTRY, Rule
+from pipeline.resources.casing import CaseStats, load_case_stats
 from pipeline.resources.lexicon import DEFAULT_DIC, Lexicon, load_lexicon
 
-__all__ = ["DocumentContext", "RuleContext", "RepairResult", "Repairer", "looks_like_heading"]
+__all__ = ["DocumentContext", "RuleContext", "RepairResult", "Repairer"]
 
 
 @dataclass
@@ -41,7 +42,8 @@ class Repairer:
 
     MAX_PASSES = 3
 
-    def __init__(self, config: RepairConfig | None = None, lexicon: Lexicon | None = None):
+    def __init__(self, config: RepairConfig | None = None, lexicon: Lexicon | None = None,
+                 stats: CaseStats | None = None):
         self.config = config or RepairConfig()
         names = self.config.rules or tuple(REGISTRY)
         unknown = [n for n in names if n not in REGISTRY]
@@ -49,10 +51,11 @@ class Repairer:
             raise ValueError(f"unknown repair rule(s): {', '.join(unknown)}")
         self.rules = [REGISTRY[n] for n in names]
         self.lexicon = lexicon if lexicon is not None else load_lexicon(self.config.dictionary or DEFAULT_DIC)
+        self.stats = stats if stats is not None else load_case_stats()
 
     def repair(self, text: str, context: DocumentContext | None = None,
                source: str | None = None) -> RepairResult:
-        ctx = RuleContext(self.lexicon, context, source)
+        ctx = RuleContext(self.lexicon, context, source, self.stats)
         steps: list[dict] = []
         flagged: list[dict] = []
         seen_flags: set[tuple] = set()
@@ -111,27 +114,3 @@ def _protected_ranges(text: str) -> list[tuple[int, int]]:
     # Digits inside a leftover placeholder mark (⟦0⟧) are part of the mark, not protected content.
     return [(s.start, s.end) for s in find_protected(text)
             if not (text[s.start - 1:s.start] == "⟦" and text[s.end:s.end + 1] == "⟧")]
-
-
-def looks_like_heading(text: str) -> bool:
-    """A short line without final punctuation, not a sentence ('Large oil reserves').
-
-    >>> looks_like_heading("Large oil reserves"), looks_like_heading("Oil prices rose sharply on Monday.")
-    (True, False)
-    """
-    t = text.strip()
-    return bool(t) and len(t.split()) <= 14 and t[-1] not in ".!?:;,”\"’)" and t[0].isupper()
-
-
-
-
-FLAGGED = "FLAGGED"
-
-
-def matches_expected(result: RepairResult, expected: str) -> bool:
-    """Scoring used by tests and the benchmark: ``expected`` is the repaired text, or ``"FLAGGED"`` when
-    the right outcome is a review flag (the text itself then must not have been rewritten)."""
-    if expected == FLAGGED:
-        return bool(result.flagged) and result.text == result.before
-    return result.text == expected
-

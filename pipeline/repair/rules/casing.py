@@ -14,6 +14,12 @@ from pipeline.resources.lexicon import FUNCTION_WORDS
 
 _ABBREV = frozenset("""mr mrs ms dr st vs etc approx no nos jan feb mar apr jun jul aug sep sept oct nov dec
 gov sen rep gen col lt inc ltd co corp jr sr fig vol pp""".split())
+def _abbreviation(word: str, ctx: RuleContext) -> bool:
+    """A short capitalised token that real English does not use as a word ('Kft', 'Bt'): an abbreviation."""
+    w = word.strip("(\"“")
+    return 1 < len(w) <= 4 and w[0].isupper() and ctx.stats.available and not ctx.stats.known(w)
+
+
 _SENT_START = re.compile(r"(?:^|(?<=[.!?]) +)([a-z][a-z'’-]*)(?=[\s,;:]|$)")
 
 
@@ -22,6 +28,8 @@ def capitalise_sentence_start(text: str, ctx: RuleContext | None = None) -> Repa
     """
     >>> capitalise_sentence_start("the talks ended. they will resume on 3 May, e.g. in Paris.").text
     'The talks ended. They will resume on 3 May, e.g. in Paris.'
+    >>> capitalise_sentence_start("He sued Pigal Kft. in May. Neu! has a new album.").text
+    'He sued Pigal Kft. in May. Neu! has a new album.'
     """
     lex = _ctx(ctx).lexicon
     words = text.split()
@@ -38,6 +46,8 @@ def capitalise_sentence_start(text: str, ctx: RuleContext | None = None) -> Repa
             if (before.endswith("..") or "." in prev or len(prev) == 1
                     or prev.lower().strip("(\"“") in _ABBREV):
                 continue
+            if before.endswith("!") or (before.endswith(".") and _abbreviation(prev, _ctx(ctx))):
+                continue  # 'Neu! has', 'surprise! they'; 'Pigal Kft. in', 'Ravenna Bt. or'
             conf = 0.8
         else:
             conf = 0.9

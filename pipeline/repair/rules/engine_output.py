@@ -14,15 +14,43 @@ from pipeline.resources.lexicon import FUNCTION_WORDS
 
 # --------------------------------------------------------------------------- engine-output classes
 
-@repair("fix_mojibake", "Decode UTF-8 read as Latin-1/cp1252 ('Ã©' -> 'é') with ftfy.fix_encoding")
+# What ftfy leaves: a closing quote whose last byte was lost (UTF-8 E2 80 9D read as cp1252 has no 9D):
+# "â€" at a word end, or "†" where ftfy read "â€" plus the following space as a dagger.
+_LOST_QUOTE = re.compile(r"(?<=\S)(?:â€(?=[\s,.;:!?)]|$)|†)")
+# UTF-8 read as cp1250/Latin-2 ("CorporaciĂłn", "JosĂ©"): a lead byte C2-DF shown as a cp1250 letter,
+# followed by a continuation byte 80-BF shown as a cp1250 character.
+_CP1250_LEAD = "ÂĂÄĹĆÇČÉĘËĚÍÎĎĐŃŇÓÔŐÖ×ŘŮÚŰÜÝŢß"
+_CP1250_PAIR = re.compile(f"[{_CP1250_LEAD}][^\x00-\x7f]")
+
+
+def _cp1250_fix(word: str) -> str | None:
+    try:
+        fixed = word.encode("cp1250").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return None
+    return fixed if fixed != word and all(ord(ch) < 0x250 for ch in fixed) else None
+
+
+@repair("fix_mojibake", "Decode UTF-8 read as Latin-1/cp1252 ('Ã©' -> 'é') with ftfy.fix_encoding, as "
+        "cp1250 ('Ăł' -> 'ó'), and a closing quote that lost its last byte ('â€' -> '”')")
 def fix_mojibake(text: str, ctx: RuleContext | None = None) -> Repaired:
     """
     >>> fix_mojibake("the minister FarÃ­a said").text
     'the minister Faría said'
+    >>> fix_mojibake("a â€œhistoricâ€ deal by the CorporaciĂłn Andina").text
+    'a “historic” deal by the Corporación Andina'
+    >>> fix_mojibake("Škoda and Łódź are spelt right").text
+    'Škoda and Łódź are spelt right'
     """
     if text.isascii():
         return Repaired(text)
     fixed = ftfy.fix_encoding(text)
+    if _CP1250_PAIR.search(fixed):
+        fixed = re.sub(r"\S+", lambda m: (_cp1250_fix(m.group()) if _CP1250_PAIR.search(m.group()) else None)
+                       or m.group(), fixed)
+    # ftfy took the space after "â€" into the dagger ("historic†deal"): give it back
+    fixed = _LOST_QUOTE.sub(lambda m: "”" if m.end() == len(fixed) or fixed[m.end()] in " \t,.;:!?)" else "” ",
+                            fixed)
     if fixed == text:
         return Repaired(text)
     edits = [Edit(i1, i2, text[i1:i2], fixed[j1:j2], "fix_mojibake", 0.95)
@@ -66,13 +94,20 @@ def strip_unknown_markers(text: str, ctx: RuleContext | None = None) -> Repaired
                         for m in _UNKNOWN.finditer(text)])
 
 
-@repair("pair_guillemets", "Turn a balanced «…» pair left by the engine into English “…” quotes")
+@repair("pair_guillemets", "Turn a balanced «…» pair the engine passed through from its source into English "
+        "“…” quotes (only for a translation whose source is known: English originals keep their «»)")
 def pair_guillemets(text: str, ctx: RuleContext | None = None) -> Repaired:
     """
-    >>> pair_guillemets("«We meet the chancellor», said Faría.").text
+    >>> from pipeline.resources.lexicon import load_lexicon
+    >>> ctx = RuleContext(load_lexicon(), source="«Nos reunimos con el canciller», dijo Faría.")
+    >>> pair_guillemets("«We meet the chancellor», said Faría.", ctx).text
     '“We meet the chancellor”, said Faría.'
+    >>> pair_guillemets("«We meet the chancellor», said Faría.").text
+    '«We meet the chancellor», said Faría.'
     """
-    if "«" not in text or text.count("«") != text.count("»"):
+    # English news quoting with «» is a house style, not an artefact: convert only engine output
+    if "«" not in text or text.count("«") != text.count("»") or ctx is None or not ctx.source \
+            or "«" not in ctx.source:
         return Repaired(text)
     edits = [Edit(i, i + 1, c, "“" if c == "«" else "”", "pair_guillemets", 0.9)
              for i, c in enumerate(text) if c in "«»"]
@@ -86,7 +121,8 @@ _SPACING = re.compile(
     rf"|(?<=\S)  +(?=\S)"                                   # runs of spaces
     r"|^\s+|\s+$"                                           # leading/trailing blanks
     r"|(?<=[A-Z]\.)\.(?![.\w])"                                # 'U.S..': abbreviation point doubled
-    rf"|(?:(?<={_L})|(?<=[)\]” ])),(?={_L}{_L})"              # comma glued to the next word
+    rf"|(?:(?<={_L}{_L})|(?<=[)\]” ])),(?={_L})"              # comma glued to the next word
+    r"|(?<=“) +|(?<=\S) +(?=”)"                              # spaces inside curly quotes
 )
 
 
@@ -99,9 +135,24 @@ def fix_spacing(text: str, ctx: RuleContext | None = None) -> Repaired:
     'It was rejected by the U.S. Talks ended.'
     >>> fix_spacing("He paused ... then spoke.").text
     'He paused ... then spoke.'
+    >>> fix_spacing('“ We will not accept these measures ”, he said; the " toxic " shares,a director said.').text
+    '“We will not accept these measures”, he said; the "toxic" shares, a director said.'
     """
     edits = []
+    if text.count('"') % 2 == 0 and '"' in text:
+        # straight quotes pair up in order; spaces on both inner sides of a pair are an artefact
+        quotes = [i for i, ch in enumerate(text) if ch == '"']
+        for a, b in zip(quotes[::2], quotes[1::2]):
+            inner = text[a + 1:b]
+            if len(inner) > 2 and inner[0] == " " and inner[-1] == " " and inner.strip():
+                lead = len(inner) - len(inner.lstrip(" "))
+                trail = len(inner) - len(inner.rstrip(" "))
+                edits.append(Edit(a + 1, a + 1 + lead, " " * lead, "", "fix_spacing", 0.85))
+                edits.append(Edit(b - trail, b, " " * trail, "", "fix_spacing", 0.85))
+    taken = [(e.start, e.end) for e in edits]
     for m in _SPACING.finditer(text):
+        if any(m.start() < y and x < m.end() for x, y in taken):
+            continue
         g = m.group()
         if g == ",":
             edits.append(Edit(m.start(), m.end(), g, ", ", "fix_spacing", 0.8))
@@ -109,7 +160,7 @@ def fix_spacing(text: str, ctx: RuleContext | None = None) -> Repaired:
             edits.append(Edit(m.start(), m.end(), g, " ", "fix_spacing", 0.95))
         else:
             edits.append(Edit(m.start(), m.end(), g, "", "fix_spacing", 0.9))
-    return _done(text, edits)
+    return _done(text, sorted(edits, key=lambda e: e.start))
 
 
 _GLUED_STOP = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
@@ -130,7 +181,7 @@ _LEGIT_DOUBLES = frozenset("""
 had that is do does very so no yes ha bye well far more really too now again on out round over
 knock chop tut boo ya la go pooh bla blah many much long dum
 """.split())
-_REPEAT_WORD = re.compile(rf"(?<![\w'’-])({_L}[\w'’]*)((?:\s+\1)+)(?![\w'’-])", re.IGNORECASE)
+_REPEAT_WORD = re.compile(rf"(?<![\w'’-])({_L}[\w'’-]*)((?:\s+\1)+)(?![\w'’-])", re.IGNORECASE)
 _REPEAT_PHRASE = re.compile(rf"(?<![\w'’-])((?:{_L}[\w'’]*\s+){{1,7}}{_L}[\w'’]*)((?:\s+\1)+)(?![\w'’-])",
                             re.IGNORECASE)
 _LOOP = re.compile(rf"(?<![\w'’-])((?:{_L}[\w'’]*\s+){{0,7}}{_L}[\w'’]*)((?:,\s+\1){{2,}})(?![\w'’-])",
@@ -144,8 +195,11 @@ def collapse_repeats(text: str, ctx: RuleContext | None = None) -> Repaired:
     'The deal was signed in the city yesterday.'
     >>> collapse_repeats("What it is is a deal; Bora Bora had had rain.").text
     'What it is is a deal; Bora Bora had had rain.'
+    >>> collapse_repeats("books, books, books and more and more, very, very slowly").text
+    'books, books, books and more and more, very, very slowly'
     """
-    lex = _ctx(ctx).lexicon
+    c = _ctx(ctx)
+    lex = c.lexicon
     edits: list[Edit] = []
     taken: list[tuple[int, int]] = []  # edit ranges: a later match may not overlap an earlier edit
 
@@ -153,13 +207,14 @@ def collapse_repeats(text: str, ctx: RuleContext | None = None) -> Repaired:
         return all(b <= x or y <= a for x, y in taken)
 
     for m in _LOOP.finditer(text):
-        if m.group(1).lower() in _LEGIT_DOUBLES:
+        # 'books, books, books', 'very, very': deliberate; a loop of one word needs four copies
+        if m.group(1).lower() in _LEGIT_DOUBLES or (" " not in m.group(1) and m.group(2).count(",") < 3):
             continue
         edits.append(Edit(m.start(2), m.end(2), m.group(2), "", "collapse_repeats", 0.75))
         taken.append((m.start(2), m.end(2)))
     for m in _REPEAT_PHRASE.finditer(text):
-        if not free(m.start(2), m.end(2)):
-            continue
+        if not free(m.start(2), m.end(2)) or m.group(1).split()[0].lower() in ("and", "or", "by"):
+            continue  # 'more and more and more', 'day by day by day': deliberate
         copies = m.group(2).count(m.group(1).split()[0]) + 1
         edits.append(Edit(m.start(2), m.end(2), m.group(2), "", "collapse_repeats",
                           0.95 if copies >= 3 else 0.85))
@@ -168,11 +223,15 @@ def collapse_repeats(text: str, ctx: RuleContext | None = None) -> Repaired:
         w = m.group(1)
         if not free(m.start(2), m.end(2)) or w.lower() in _LEGIT_DOUBLES:
             continue
-        # Reduplicated names ("Bora Bora", "Duran Duran") are real; only dictionary words are doubled by MT.
-        if not w.islower() and not (lex.is_common(w) and not lex.has_proper(w)):
+        if c.stats.available and not c.stats.known(w):
+            continue  # not an English word ('là là', 'Bora Bora'): reduplication is the language's own
+        # Reduplicated names ("Bora Bora", "Duran Duran") are real: a capitalised double is collapsed only
+        # for a word real English knows and whose doubled form is not a name
+        if not w.islower() and not c.stats.available and not (lex.is_common(w) and not lex.has_proper(w)):
             continue
-        if not w.islower() and m.group(2).strip() == w:
-            continue  # "Sing Sing": two capitalised copies are a name, "The the" is not
+        if not w.islower() and m.group(2).strip() == w and (
+                not c.stats.available or c.stats.is_name(f"{w} {w}") or not 0 < c.stats.title_ratio(w) < 0.35):
+            continue  # "Sing Sing", "Bora Bora": a doubled name; "Festival Festival", "The the" are not
         conf = 0.95 if w.lower() in FUNCTION_WORDS else 0.85
         edits.append(Edit(m.start(2), m.end(2), m.group(2), "", "collapse_repeats", conf))
         taken.append((m.start(2), m.end(2)))

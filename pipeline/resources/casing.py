@@ -1,0 +1,95 @@
+"""Case-sensitive English word statistics (truecasing evidence): how often real English writes a word
+lower-case, Title Case or UPPER case, which mixed-case tokens exist (``YouTube``), and which capitalised
+words and word pairs are names (``Supreme Court``, ``Fannie Mae``).
+
+Reads ``pipeline/resources/data/en_casing.tsv.gz``, built by ``scripts/build_casing_stats.py`` from PyPI
+``spacy-lookups-data`` (``en_lexeme_prob``) and Debian ``wordnet-base``; see that script for the format and
+``pipeline/resources/data/README.md`` for provenance and licences.
+"""
+from __future__ import annotations
+
+import gzip
+import logging
+import math
+from functools import lru_cache
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+DEFAULT_STATS = Path(__file__).resolve().parent / "data" / "en_casing.tsv.gz"
+_NONE = -99.0
+
+
+class CaseStats:
+    """Word-shape log probabilities and names from real English.
+
+    >>> cs = CaseStats({"time": (-6.4, -10.1, -11.8), "court": (-10.1, -11.6, -15.7)}, {"YouTube"},
+    ...                {"Supreme Court", "Time"})
+    >>> round(cs.title_ratio("Time"), 3), cs.is_mixed_token("YouTube"), cs.is_name_run(["Supreme", "Court"])
+    (0.025, True, True)
+    """
+
+    def __init__(self, shapes: dict[str, tuple[float, float, float]], mixed: set[str], names: set[str],
+                 source: str = ""):
+        self.shapes = shapes
+        self.mixed = mixed
+        self.names = names
+        self.source = source
+
+    @property
+    def available(self) -> bool:
+        return bool(self.shapes)
+
+    def known(self, word: str) -> bool:
+        return word.lower() in self.shapes
+
+    def lower_logp(self, word: str) -> float:
+        s = self.shapes.get(word.lower())
+        return s[0] if s else _NONE
+
+    def title_logp(self, word: str) -> float:
+        s = self.shapes.get(word.lower())
+        return s[1] if s else _NONE
+
+    def title_ratio(self, word: str) -> float:
+        """P(Title Case) / P(lower case) in real English; ``inf`` when never written lower-case, 0 unknown."""
+        s = self.shapes.get(word.lower())
+        if not s:
+            return 0.0
+        if s[0] <= _NONE:
+            return math.inf
+        return math.exp(s[1] - s[0]) if s[1] > _NONE else 0.0
+
+    def is_mixed_token(self, token: str) -> bool:
+        """``token`` is a mixed-case form seen in real English ('YouTube', 'McDonald', 'PayPal')."""
+        return token in self.mixed
+
+    def is_name(self, words: str) -> bool:
+        return words in self.names
+
+    def is_name_run(self, words: list[str]) -> bool:
+        return " ".join(words) in self.names
+
+
+@lru_cache(maxsize=2)
+def load_case_stats(path: str = str(DEFAULT_STATS)) -> CaseStats:
+    """The statistics at ``path``; empty ones (and a warning) when the file is missing."""
+    p = Path(path)
+    if not p.is_file():
+        log.warning("casing statistics %s not found: case repairs fall back to the hunspell dictionary "
+                    "(run scripts/build_casing_stats.py)", path)
+        return CaseStats({}, set(), set(), "")
+    shapes: dict[str, tuple[float, float, float]] = {}
+    mixed: set[str] = set()
+    names: set[str] = set()
+    with gzip.open(p, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            kind, _, rest = line.rstrip("\n").partition("\t")
+            if kind == "w":
+                w, lo, ti, up = rest.split("\t")
+                shapes[w] = (float(lo) if lo else _NONE, float(ti) if ti else _NONE, float(up) if up else _NONE)
+            elif kind == "m":
+                mixed.add(rest)
+            elif kind == "n":
+                names.add(rest)
+    return CaseStats(shapes, mixed, names, str(p))
