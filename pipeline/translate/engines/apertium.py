@@ -22,7 +22,6 @@ import shutil
 import subprocess
 import tempfile
 import time
-import weakref
 from functools import lru_cache
 from pathlib import Path
 
@@ -148,6 +147,7 @@ class ApertiumStream:
         except OSError as exc:
             self.close()
             raise EngineError(f"cannot start apertium pipeline: {exc}") from exc
+        _OPEN.add(self)
         self.stdin = self.procs[0].stdin.fileno()
         self.stdout = self.procs[-1].stdout.fileno()
         os.set_blocking(self.stdin, False)
@@ -164,7 +164,7 @@ class ApertiumStream:
         while count < blocks:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                self.close()
+                self.close(kill=True)
                 raise EngineTimeout(f"apertium ran past its timeout on {blocks} segments")
             want_write = [self.stdin] if sent < len(payload) else []
             readable, writable, _ = select.select([self.stdout], want_write, [], remaining)
@@ -182,13 +182,13 @@ class ApertiumStream:
                 out += chunk
                 count += chunk.count(b"\0")
         if count != blocks or not out.endswith(b"\0"):  # more output than blocks sent: out of step
-            self.close()
+            self.close(kill=True)
             raise EngineError(f"apertium returned {count} blocks for {blocks} segments")
         return bytes(out).split(b"\0")[:blocks]
 
     def _died(self) -> EngineError:
         tail = self._stderr_tail()
-        self.close()
+        self.close(kill=True)
         return EngineError(f"apertium pipeline exited ({[p.returncode for p in self.procs]}): {tail}")
 
     def _stderr_tail(self) -> str:
@@ -198,10 +198,12 @@ class ApertiumStream:
         except (OSError, ValueError):
             return ""
 
-    def close(self) -> None:
-        """End every program and reap it (no zombies); only the process that started them does this."""
+    def close(self, kill: bool = False) -> None:
+        """End every program and reap it (no zombies); only the process that started them does this.
+        ``kill``: at once (a hung or out-of-step pipeline), else after EOF lets each one finish."""
         if self.pid != os.getpid():
             return
+        _OPEN.discard(self)
         for p in self.procs:
             for f in (p.stdin, p.stdout):
                 if f is not None:
@@ -211,6 +213,8 @@ class ApertiumStream:
                         pass
         for p in self.procs:
             try:
+                if kill:
+                    p.kill()
                 p.wait(timeout=2)  # closed stdin: each program sees EOF and exits
             except subprocess.TimeoutExpired:
                 p.kill()
@@ -221,22 +225,30 @@ class ApertiumStream:
             pass
 
 
-_STREAMS: "weakref.WeakSet[ApertiumEngine]" = weakref.WeakSet()
+_OPEN: "set[ApertiumStream]" = set()  # held strongly: an engine dropped without close() still gets closed
 
 
 def close_all() -> None:
     """Close every engine pipeline this process started (atexit, and Luigi's forked task processes,
     which exit through multiprocessing's finalizers rather than atexit)."""
-    for eng in list(_STREAMS):
-        eng.close()
+    for stream in list(_OPEN):
+        stream.close()
+
+
+_HOOKED_PID = 0
 
 
 def _install_exit_hooks() -> None:
+    """Once per process: a forked multiprocessing child starts with an empty finalizer registry."""
+    global _HOOKED_PID
+    if _HOOKED_PID == os.getpid():
+        return
     import atexit
     from multiprocessing import util
 
+    _HOOKED_PID = os.getpid()
     atexit.register(close_all)
-    util.Finalize(None, close_all, exitpriority=100)  # runs in every process that exits via multiprocessing
+    util.Finalize(None, close_all, exitpriority=100)  # run by multiprocessing's exit, which skips atexit
 
 
 def split_at_tagger(programs: tuple[tuple[str, ...], ...]):
@@ -299,9 +311,7 @@ class ApertiumEngine:
             if stream is not None:
                 stream.close()
             stream = self._streams[(mode, part)] = ApertiumStream(programs)
-            if not _STREAMS:
-                _install_exit_hooks()
-            _STREAMS.add(self)
+            _install_exit_hooks()
         return stream
 
     def _stream_batch(self, programs, flat: list[str], mode: str) -> list[str]:
@@ -320,7 +330,7 @@ class ApertiumEngine:
             if back:
                 blocks = [b + b"\0" for b in self._stream(mode, "back", back).call(b"".join(blocks), len(todo), deadline)]
         except EngineError:
-            self.close()  # start clean: a half-read stream cannot be trusted
+            self.close(kill=True)  # start clean: a half-read stream cannot be trusted
             raise
         for i, block in zip(todo, blocks):
             out[i] = reformat(block.rstrip(b"\0").decode("utf-8", "replace"))
@@ -357,7 +367,7 @@ class ApertiumEngine:
             raise EngineError(f"apertium returned {len(blocks)} blocks for {len(flat)} segments")
         return [html.unescape(b) for b in blocks]
 
-    def close(self) -> None:
+    def close(self, kill: bool = False) -> None:
         for stream in self._streams.values():
-            stream.close()
+            stream.close(kill)
         self._streams.clear()
