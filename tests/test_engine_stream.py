@@ -184,3 +184,17 @@ def test_real_engine_restarts_after_kill_with_the_same_output():
     procs = [p for s in eng._streams.values() for p in s.procs]
     eng.close()
     assert all(p.poll() is not None for p in procs)
+
+
+@needs_apertium
+def test_groups_translate_as_separate_calls():
+    stream, fresh = ApertiumEngine(), ApertiumEngine(persistent=False)
+    groups = [["known", "It is said."], [], ["Otherwise there reputedly looms the threat.", ""], ["known"]]
+    assert stream.translate_groups(groups, "en", "es") == [fresh.translate_batch(g, "en", "es") for g in groups]
+    stream.close()
+
+
+def test_groups_keep_their_own_blocks(fake):
+    eng = fake()
+    assert eng.translate_groups([["a", "b"], [], ["c\nd", ""]], "es", "en") == [["A", "B"], [], ["C D", ""]]
+    eng.close()

@@ -294,47 +294,65 @@ class ApertiumEngine:
         return mode_pipeline(mode) if self.persistent else None
 
     def translate_batch(self, texts: list[str], src: str, tgt: str) -> list[str]:
-        if not texts:
-            return []
+        return self.translate_groups([texts], src, tgt)[0]
+
+    def translate_groups(self, groups: list[list[str]], src: str, tgt: str) -> list[list[str]]:
+        """Several batches in one pass, each translated as if by its own ``translate_batch`` call (the
+        tagger starts fresh for every group); the dictionaries are loaded once for all of them."""
+        if not any(groups):
+            return [[] for _ in groups]
         if not self.available(src, tgt):
             raise EngineUnavailable.for_direction(src, tgt, f"apertium mode {mode_name(src, tgt)} not found")
         # Newlines are plain blanks to apertium (the translation layer already splits on them); a NUL
         # would end a block early, and the wrapper's deformatter read it as a blank too.
-        flat = [" ".join(t.replace("\0", " ").split()) for t in texts]
+        flats = [[" ".join(t.replace("\0", " ").split()) for t in texts] for texts in groups]
         programs = self._programs(mode_name(src, tgt))
-        raw = self._stream_batch(programs, flat, mode_name(src, tgt)) if programs else self._process_batch(flat, src, tgt)
-        return [strip_marks(" ".join(o.split()), t) for o, t in zip(raw, flat)]
+        if programs:
+            raws = self._stream_groups(programs, flats, mode_name(src, tgt))
+        else:
+            raws = [self._process_batch(flat, src, tgt) if flat else [] for flat in flats]
+        return [[strip_marks(" ".join(o.split()), t) for o, t in zip(raw, flat)] for raw, flat in zip(raws, flats)]
 
     def _stream(self, mode: str, part: str, programs) -> ApertiumStream:
         stream = self._streams.get((mode, part))
         if stream is None or not stream.alive:
             if stream is not None:
-                stream.close()
+                stream.close(kill=True)
             stream = self._streams[(mode, part)] = ApertiumStream(programs)
             _install_exit_hooks()
         return stream
 
-    def _stream_batch(self, programs, flat: list[str], mode: str) -> list[str]:
-        todo = [i for i, t in enumerate(flat) if _DROPPED.sub("", t).strip()]  # tf-extract skips empty blocks
-        out = [""] * len(flat)
+    def _stream_groups(self, programs, flats: list[list[str]], mode: str) -> list[list[str]]:
+        # tf-extract makes no block of an empty segment; its translation is empty
+        todo = [(g, i) for g, flat in enumerate(flats) for i, t in enumerate(flat) if _DROPPED.sub("", t).strip()]
+        outs = [[""] * len(flat) for flat in flats]
         if not todo:
-            return out
+            return outs
         deadline = time.monotonic() + self.timeout_s
         front, tagger, back = split_at_tagger(programs)
-        blocks = [deformat(flat[i], i) for i in todo]
+        blocks = [deformat(flats[g][i], n) for n, (g, i) in enumerate(todo)]
         try:
             if front:
-                blocks = [b + b"\0" for b in self._stream(mode, "front", front).call(b"".join(blocks), len(todo), deadline)]
+                blocks = self._stream(mode, "front", front).call(b"".join(blocks), len(todo), deadline)
+                blocks = [b + b"\0" for b in blocks]
             if tagger is not None:
-                blocks = self._tag(tagger, blocks, deadline)
+                tagged: list[bytes] = []
+                start = 0
+                while start < len(todo):  # one fresh tagger per group
+                    end = start
+                    while end < len(todo) and todo[end][0] == todo[start][0]:
+                        end += 1
+                    tagged += self._tag(tagger, blocks[start:end], deadline)
+                    start = end
+                blocks = tagged
             if back:
-                blocks = [b + b"\0" for b in self._stream(mode, "back", back).call(b"".join(blocks), len(todo), deadline)]
+                blocks = self._stream(mode, "back", back).call(b"".join(blocks), len(todo), deadline)
         except EngineError:
             self.close(kill=True)  # start clean: a half-read stream cannot be trusted
             raise
-        for i, block in zip(todo, blocks):
-            out[i] = reformat(block.rstrip(b"\0").decode("utf-8", "replace"))
-        return out
+        for (g, i), block in zip(todo, blocks):
+            outs[g][i] = reformat(block.rstrip(b"\0").decode("utf-8", "replace"))
+        return outs
 
     def _tag(self, argv, blocks: list[bytes], deadline: float) -> list[bytes]:
         try:
