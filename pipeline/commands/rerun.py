@@ -9,14 +9,17 @@ from pipeline.commands import run as run_command
 from pipeline.service import run as service
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    from pipeline.service.operations import CORPUS_STEPS, STAGES
+# pipeline.service.operations.STAGES + CORPUS_STEPS, spelled out: importing them here would load Luigi and
+# every task for each command, `pipeline translate` included (tests/test_cli_startup.py keeps them equal)
+TASK_NAMES = ("ingest", "segment", "detect", "repair_source", "translate", "repair", "export", "publish")
 
+
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("rerun", help="force one task to run again for one document or all, then publish",
                        description="Remove the current outputs of TASK and of every later stage (for --doc, "
                                    "of that document only), leave everything upstream alone, then run as "
                                    "`pipeline run` does. TASK is a stage "
-                                   f"({', '.join(STAGES + CORPUS_STEPS)}) or a task class name.")
+                                   f"({', '.join(TASK_NAMES)}) or a task class name.")
     p.add_argument("task", metavar="TASK")
     p.add_argument("--doc", default=None, help="document id or input file name (default: every document)")
     p.add_argument("--dry-run", action="store_true", help="only list what would be invalidated")

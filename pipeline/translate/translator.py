@@ -128,6 +128,10 @@ class Translator:
         return {"engine": eng.name, "version": eng.version(src, tgt)}
 
     def close(self) -> None:
+        for eng in self._engines.values():
+            if callable(getattr(eng, "close", None)):
+                eng.close()  # persistent engine processes end with their translator
+        self._engines.clear()
         if self.cache is not None:
             self.cache.close()
             self.cache = None

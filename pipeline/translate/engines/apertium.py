@@ -1,15 +1,29 @@
-"""Apertium engine (Debian's apertium-eng-spa): one process per batch, exact line alignment.
+"""Apertium engine (Debian's apertium-eng-spa): one long-lived pipeline of processes per direction.
 
-Segments are sent as HTML block elements (``-f html``): each ``<p>`` is a hard boundary that the
-transfer rules do not move words across, unlike plain newlines. ``-u`` drops '*' unknown-word marks;
-stray '#'/'@' generation marks are removed after, unless the source had the same token.
+The ``apertium`` wrapper starts a fresh pipeline of a dozen processes per call, each loading its
+dictionaries (~300 ms). The persistent engine (``ApertiumStream``) starts the installed mode's pipeline
+(``apertium-wblank-mode -z <pair>.mode``: every program flushes on a NUL byte) once per process and
+streams batches through it. Each segment is one NUL-terminated block, deformatted here exactly as
+Transfuse's ``tf-extract -f html`` deformats one ``<p>`` (the wrapper's html path when Transfuse is
+installed, as on Debian): a NUL is a hard boundary the tagger and transfer rules do not cross, and the
+count of NULs coming back aligns the output exactly. ``-u`` drops '*' unknown-word marks; stray '#'/'@'
+generation marks are removed after, unless the source had the same token.
+
+A custom ``command`` (a wrapper script), ``persistent: false``, or a machine without the mode file or
+``apertium-wblank-mode`` gets the per-batch path: one ``<command> -f html -u <mode>`` process per batch.
 """
 from __future__ import annotations
 
 import html
+import os
+import select
+import shlex
 import shutil
 import subprocess
+import tempfile
+import time
 from functools import lru_cache
+from pathlib import Path
 
 import regex
 
@@ -17,6 +31,13 @@ from pipeline.translate.engines.base import LANG3, EngineError, EngineTimeout, E
 
 _BLOCK = regex.compile(r"<p>(.*?)</p>", regex.DOTALL)
 _MARK = regex.compile(r"(?<![\w@#*])[*#@~](?=\w)")
+MODES_DIRS = ("/usr/share/apertium/modes", "/usr/local/share/apertium/modes")
+# tf-extract drops C0 control characters and soft hyphens; a NUL would end a block early.
+_DROPPED = regex.compile(r"[\x00-\x08\x0b-\x1f\u00ad]")
+_SPECIAL = regex.compile(r"([\\\[\]$^@/{}<>])")
+_UNESCAPE = regex.compile(r"\\(.)", regex.DOTALL)
+_HEAD = regex.compile(r"\A\s*\[tf-block:\d+\]\n\n")
+_TAIL = regex.compile(r"\.?\[\]\s*\Z")
 
 
 @lru_cache(maxsize=8)
@@ -62,41 +83,309 @@ def strip_marks(output: str, source: str) -> str:
     return _MARK.sub(keep, output)
 
 
+@lru_cache(maxsize=8)
+def mode_pipeline(mode: str) -> tuple[tuple[str, ...], ...] | None:
+    """The programs of an installed mode with NUL flushing and unknown-word marks off (``-u``), as the
+    wrapper runs them; None when the mode file or ``apertium-wblank-mode`` is missing."""
+    path = next((Path(d) / f"{mode}.mode" for d in MODES_DIRS if (Path(d) / f"{mode}.mode").is_file()), None)
+    if path is None or shutil.which("apertium-wblank-mode") is None:
+        return None
+    try:
+        line = subprocess.run(["apertium-wblank-mode", "-z", str(path)], capture_output=True, text=True,
+                              timeout=30, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    programs, current = [], []
+    for tok in shlex.split(line):
+        if tok == "|":
+            programs.append(tuple(current))
+            current = []
+        elif tok != "$2":  # the tagger option: empty for this wrapper call
+            current.append("-n" if tok == "$1" else tok)  # $1: generation without unknown-word marks
+    programs.append(tuple(current))
+    return tuple(programs) if all(programs) else None
+
+
+def deformat(text: str, i: int = 0) -> bytes:
+    """One segment as the NUL-terminated block tf-extract makes of ``<p>text</p>``.
+
+    >>> deformat("Dijo [x] a/b", 3)
+    b'\\n[tf-block:3]\\n\\nDijo \\\\[x\\\\] a\\\\/b.[]\\n\\x00'
+    """
+    body = _SPECIAL.sub(r"\\\1", _DROPPED.sub("", text))
+    return f"\n[tf-block:{i}]\n\n{body}.[]\n\0".encode("utf-8")
+
+
+def reformat(block: str) -> str:
+    """The text of one translated block, as tf-inject puts it back (the '.' deformat added removed).
+
+    >>> reformat('\\n[tf-block:3]\\n\\nIt said \\\\[x\\\\]..[]\\n')
+    'It said [x].'
+    """
+    return _UNESCAPE.sub(r"\1", _TAIL.sub("", _HEAD.sub("", block)))
+
+
+class ApertiumStream:
+    """A running mode pipeline: one process per program, connected by pipes, all children of this
+    process so that they can be killed and reaped one by one. ``call`` sends NUL-terminated blocks and
+    returns one output block per input block; a timeout or a dead program raises and leaves the stream
+    closed (the engine starts a new one on its next call)."""
+
+    def __init__(self, programs: tuple[tuple[str, ...], ...]):
+        self.pid = os.getpid()
+        self.stderr = tempfile.TemporaryFile()
+        self.procs: list[subprocess.Popen] = []
+        try:
+            prev = None
+            for argv in programs:
+                p = subprocess.Popen(argv, stdin=prev.stdout if prev else subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.stderr)
+                if prev is not None:
+                    prev.stdout.close()  # only the next program holds the read end now
+                self.procs.append(p)
+                prev = p
+        except OSError as exc:
+            self.close()
+            raise EngineError(f"cannot start apertium pipeline: {exc}") from exc
+        _OPEN.add(self)
+        self.stdin = self.procs[0].stdin.fileno()
+        self.stdout = self.procs[-1].stdout.fileno()
+        os.set_blocking(self.stdin, False)
+
+    @property
+    def alive(self) -> bool:
+        return bool(self.procs) and self.pid == os.getpid() and all(p.poll() is None for p in self.procs)
+
+    def call(self, payload: bytes, blocks: int, deadline: float) -> list[bytes]:
+        """Send ``payload`` (``blocks`` NUL-terminated blocks); one output block per input block, each
+        without its NUL. ``deadline`` is a ``time.monotonic()`` time."""
+        out = bytearray()
+        sent, count = 0, 0
+        while count < blocks:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.close(kill=True)
+                raise EngineTimeout(f"apertium ran past its timeout on {blocks} segments")
+            want_write = [self.stdin] if sent < len(payload) else []
+            readable, writable, _ = select.select([self.stdout], want_write, [], remaining)
+            if writable:
+                try:
+                    sent += os.write(self.stdin, payload[sent:sent + 65536])
+                except BlockingIOError:
+                    pass
+                except BrokenPipeError:
+                    sent = len(payload)  # a program died: its exit shows up as EOF below
+            if readable:
+                chunk = os.read(self.stdout, 1 << 16)
+                if not chunk:
+                    raise self._died()
+                out += chunk
+                count += chunk.count(b"\0")
+        if count != blocks or not out.endswith(b"\0"):  # more output than blocks sent: out of step
+            self.close(kill=True)
+            raise EngineError(f"apertium returned {count} blocks for {blocks} segments")
+        return bytes(out).split(b"\0")[:blocks]
+
+    def _died(self) -> EngineError:
+        tail = self._stderr_tail()
+        self.close(kill=True)
+        return EngineError(f"apertium pipeline exited ({[p.returncode for p in self.procs]}): {tail}")
+
+    def _stderr_tail(self) -> str:
+        try:
+            self.stderr.seek(0)
+            return self.stderr.read()[-300:].decode("utf-8", "replace").strip()
+        except (OSError, ValueError):
+            return ""
+
+    def close(self, kill: bool = False) -> None:
+        """End every program and reap it (no zombies); only the process that started them does this.
+        ``kill``: at once (a hung or out-of-step pipeline), else after EOF lets each one finish."""
+        if self.pid != os.getpid():
+            return
+        _OPEN.discard(self)
+        for p in self.procs:
+            for f in (p.stdin, p.stdout):
+                if f is not None:
+                    try:
+                        f.close()
+                    except OSError:
+                        pass
+        for p in self.procs:
+            try:
+                if kill:
+                    p.kill()
+                p.wait(timeout=2)  # closed stdin: each program sees EOF and exits
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        try:
+            self.stderr.close()
+        except OSError:
+            pass
+
+
+_OPEN: "set[ApertiumStream]" = set()  # held strongly: an engine dropped without close() still gets closed
+
+
+def close_all() -> None:
+    """Close every engine pipeline this process started (atexit, and Luigi's forked task processes,
+    which exit through multiprocessing's finalizers rather than atexit)."""
+    for stream in list(_OPEN):
+        stream.close()
+
+
+_HOOKED_PID = 0
+
+
+def _install_exit_hooks() -> None:
+    """Once per process: a forked multiprocessing child starts with an empty finalizer registry."""
+    global _HOOKED_PID
+    if _HOOKED_PID == os.getpid():
+        return
+    import atexit
+    from multiprocessing import util
+
+    _HOOKED_PID = os.getpid()
+    atexit.register(close_all)
+    util.Finalize(None, close_all, exitpriority=100)  # run by multiprocessing's exit, which skips atexit
+
+
+def split_at_tagger(programs: tuple[tuple[str, ...], ...]):
+    """(programs before the tagger, the tagger, programs after it); the tagger is None when absent.
+
+    apertium-tagger keeps state across NUL-flushed blocks (a block holding only "known" changes how
+    "looms" is tagged in a later one), so it runs fresh for every call, as in a fresh ``apertium``
+    process; it loads in milliseconds. The programs that load large dictionaries stay running.
+    """
+    for i, argv in enumerate(programs):
+        if Path(argv[0]).name == "apertium-tagger":
+            return programs[:i], argv, programs[i + 1:]
+    return programs, None, ()
+
+
 class ApertiumEngine:
     name = "apertium"
 
-    def __init__(self, command: str = "apertium", timeout_s: float = 120.0):
+    def __init__(self, command: str = "apertium", timeout_s: float = 120.0, persistent: bool = True,
+                 pipelines: dict[str, tuple[tuple[str, ...], ...]] | None = None):
         self.command = command
         self.timeout_s = timeout_s
+        self.persistent = persistent and command == "apertium"
+        self.pipelines = pipelines  # mode -> programs; replaces the installed modes (tests)
+        self._streams: dict[tuple[str, str], ApertiumStream] = {}
 
     @classmethod
     def from_config(cls, config) -> "ApertiumEngine":
-        return cls(config.apertium.command, min(config.apertium.timeout_s, config.timeout_s) or 120.0)
+        return cls(config.apertium.command, min(config.apertium.timeout_s, config.timeout_s) or 120.0,
+                   getattr(config.apertium, "persistent", True))
 
     def available(self, src: str, tgt: str) -> bool:
+        if self.pipelines is not None:
+            return mode_name(src, tgt) in self.pipelines
         return shutil.which(self.command) is not None and mode_name(src, tgt) in _modes(self.command)
 
     def version(self, src: str, tgt: str) -> str:
         return f"apertium-eng-spa {_package_version()}"
 
+    def _programs(self, mode: str):
+        if self.pipelines is not None:
+            return self.pipelines.get(mode)
+        return mode_pipeline(mode) if self.persistent else None
+
     def translate_batch(self, texts: list[str], src: str, tgt: str) -> list[str]:
-        if not texts:
-            return []
+        return self.translate_groups([texts], src, tgt)[0]
+
+    def translate_groups(self, groups: list[list[str]], src: str, tgt: str) -> list[list[str]]:
+        """Several batches in one pass, each translated as if by its own ``translate_batch`` call (the
+        tagger starts fresh for every group); the dictionaries are loaded once for all of them."""
+        if not any(groups):
+            return [[] for _ in groups]
         if not self.available(src, tgt):
             raise EngineUnavailable.for_direction(src, tgt, f"apertium mode {mode_name(src, tgt)} not found")
-        # Newlines are plain blanks to apertium; the translation layer already splits on them.
-        flat = [" ".join(t.split()) for t in texts]
+        # Newlines are plain blanks to apertium (the translation layer already splits on them); a NUL
+        # would end a block early, and the wrapper's deformatter read it as a blank too.
+        flats = [[" ".join(t.replace("\0", " ").split()) for t in texts] for texts in groups]
+        programs = self._programs(mode_name(src, tgt))
+        if programs:
+            raws = self._stream_groups(programs, flats, mode_name(src, tgt))
+        else:
+            raws = [self._process_batch(flat, src, tgt) if flat else [] for flat in flats]
+        return [[strip_marks(" ".join(o.split()), t) for o, t in zip(raw, flat)] for raw, flat in zip(raws, flats)]
+
+    def _stream(self, mode: str, part: str, programs) -> ApertiumStream:
+        stream = self._streams.get((mode, part))
+        if stream is None or not stream.alive:
+            if stream is not None:
+                stream.close(kill=True)
+            stream = self._streams[(mode, part)] = ApertiumStream(programs)
+            _install_exit_hooks()
+        return stream
+
+    def _stream_groups(self, programs, flats: list[list[str]], mode: str) -> list[list[str]]:
+        # tf-extract makes no block of an empty segment; its translation is empty
+        todo = [(g, i) for g, flat in enumerate(flats) for i, t in enumerate(flat) if _DROPPED.sub("", t).strip()]
+        outs = [[""] * len(flat) for flat in flats]
+        if not todo:
+            return outs
+        deadline = time.monotonic() + self.timeout_s
+        front, tagger, back = split_at_tagger(programs)
+        blocks = [deformat(flats[g][i], n) for n, (g, i) in enumerate(todo)]
+        try:
+            if front:
+                blocks = self._stream(mode, "front", front).call(b"".join(blocks), len(todo), deadline)
+                blocks = [b + b"\0" for b in blocks]
+            if tagger is not None:
+                tagged: list[bytes] = []
+                start = 0
+                while start < len(todo):  # one fresh tagger per group
+                    end = start
+                    while end < len(todo) and todo[end][0] == todo[start][0]:
+                        end += 1
+                    tagged += self._tag(tagger, blocks[start:end], deadline)
+                    start = end
+                blocks = tagged
+            if back:
+                blocks = self._stream(mode, "back", back).call(b"".join(blocks), len(todo), deadline)
+        except EngineError:
+            self.close(kill=True)  # start clean: a half-read stream cannot be trusted
+            raise
+        for (g, i), block in zip(todo, blocks):
+            outs[g][i] = reformat(block.rstrip(b"\0").decode("utf-8", "replace"))
+        return outs
+
+    def _tag(self, argv, blocks: list[bytes], deadline: float) -> list[bytes]:
+        try:
+            proc = subprocess.run(list(argv), input=b"".join(blocks), capture_output=True,
+                                  timeout=max(0.001, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired as exc:
+            raise EngineTimeout(f"apertium-tagger ran past its timeout on {len(blocks)} segments") from exc
+        except OSError as exc:
+            raise EngineError(f"cannot run {argv[0]}: {exc}") from exc
+        parts = proc.stdout.split(b"\0")
+        # At end of input a NUL-flushing program may add empty blocks; anything else is out of step.
+        if proc.returncode != 0 or len(parts) <= len(blocks) or any(p.strip() for p in parts[len(blocks):]):
+            raise EngineError(f"apertium-tagger exited {proc.returncode} with {len(parts) - 1} blocks for "
+                              f"{len(blocks)}: {proc.stderr.decode('utf-8', 'replace').strip()[:300]}")
+        return [p + b"\0" for p in parts[:len(blocks)]]
+
+    def _process_batch(self, flat: list[str], src: str, tgt: str) -> list[str]:
         doc = "\n".join(f"<p>{html.escape(t, quote=False)}</p>" for t in flat) + "\n"
         try:
             proc = subprocess.run([self.command, "-f", "html", "-u", mode_name(src, tgt)], input=doc,
                                   capture_output=True, text=True, timeout=self.timeout_s)
         except subprocess.TimeoutExpired as exc:  # subprocess.run kills the child before raising
-            raise EngineTimeout(f"apertium ran past {self.timeout_s}s on {len(texts)} segments") from exc
+            raise EngineTimeout(f"apertium ran past {self.timeout_s}s on {len(flat)} segments") from exc
         except OSError as exc:
             raise EngineError(f"cannot run {self.command}: {exc}") from exc
         if proc.returncode != 0:
             raise EngineError(f"apertium exited {proc.returncode}: {proc.stderr.strip()[:300]}")
         blocks = _BLOCK.findall(proc.stdout)
-        if len(blocks) != len(texts):
-            raise EngineError(f"apertium returned {len(blocks)} blocks for {len(texts)} segments")
-        return [strip_marks(" ".join(html.unescape(b).split()), t) for b, t in zip(blocks, flat)]
+        if len(blocks) != len(flat):
+            raise EngineError(f"apertium returned {len(blocks)} blocks for {len(flat)} segments")
+        return [html.unescape(b) for b in blocks]
+
+    def close(self, kill: bool = False) -> None:
+        for stream in self._streams.values():
+            stream.close(kill)
+        self._streams.clear()

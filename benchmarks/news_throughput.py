@@ -1,0 +1,164 @@
+"""Throughput on real news: the raw engine beside `pipeline run`, on the same articles, in one invocation.
+
+Articles are assembled from the WMT news test sets in ../shared/data/news/ (read there, never copied into
+the repository): English sentences from the *.eng files in order, with Spanish sentences from the *.spa
+files embedded, by default 20 English + 5 Spanish sentences per article. The Spanish sentences come from
+the far end of the Spanish files, so they are not the translations of the English ones beside them. Each
+article is a title line, then paragraphs of 3-5 sentences separated by blank lines; each Spanish sentence
+goes into a random place of a random paragraph (seeded, so the articles are the same on every run).
+
+Printed, all measured in this one run:
+- raw engine: one `apertium -u` call per direction over all sentences (English -> eng-spa, Spanish ->
+  spa-eng), wall time and sentences/s;
+- `pipeline run --input ARTICLES --output FRESH` with defaults: wall time (start-up included),
+  sentences/s, and the ratio raw/pipeline;
+- the stage breakdown: Luigi's processing time per task class (share of the sum);
+- a no-change rerun on the same output folder and its share of the first run;
+- `pipeline translate --from en --to es --no-cache` on the English sentences through the CLI (start-up
+  included) against the raw eng-spa call on the same lines.
+
+python benchmarks/news_throughput.py [--articles 100] [--english 20] [--spanish 5] [--work DIR] [--runs 1]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NEWS = ROOT.parent / "shared" / "data" / "news"
+PYTHON = str(Path(sys.executable))
+PIPELINE = [PYTHON, "-m", "pipeline"]
+
+# Runs `pipeline run` in a fresh interpreter and records Luigi's processing time per task class.
+_TIMED_RUN = """
+import json, sys, luigi
+times = {}
+@luigi.Task.event_handler(luigi.Event.PROCESSING_TIME)
+def _took(task, seconds):
+    times[type(task).__name__] = times.get(type(task).__name__, 0.0) + seconds
+from pipeline.cli import main
+code = main(sys.argv[2:])
+json.dump(times, open(sys.argv[1], "w"))
+sys.exit(code)
+"""
+
+
+def read_lines(pattern: str) -> list[str]:
+    lines: list[str] = []
+    for path in sorted(NEWS.glob(pattern)):
+        lines += [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    return lines
+
+
+def build_articles(out: Path, articles: int, english: int, spanish: int, seed: int = 0) -> tuple[list[str], list[str]]:
+    """Write the articles; returns (English sentences, Spanish sentences) used, in order."""
+    eng, spa = read_lines("*.eng"), read_lines("*.spa")
+    need_en, need_es = articles * english, articles * spanish
+    if need_en > len(eng) or need_en + need_es > len(spa):
+        raise SystemExit(f"{articles} articles need {need_en} English and {need_es} Spanish sentences; "
+                         f"the news files have {len(eng)} and {len(spa)}")
+    rng = random.Random(seed)
+    spa_pool = spa[len(spa) - need_es:]  # far from the translations of the English sentences used
+    out.mkdir(parents=True, exist_ok=True)
+    used_en, used_es = [], []
+    for a in range(articles):
+        en = eng[a * english:(a + 1) * english]
+        es = spa_pool[a * spanish:(a + 1) * spanish]
+        title, body = en[0], en[1:]
+        paragraphs, i = [], 0
+        while i < len(body):
+            n = rng.randint(3, 5)
+            paragraphs.append(body[i:i + n])
+            i += n
+        for s in es:
+            para = rng.choice(paragraphs)
+            para.insert(rng.randint(0, len(para)), s)
+        text = title + "\n\n" + "\n\n".join(" ".join(p) for p in paragraphs) + "\n"
+        (out / f"{a:05d}_news.txt").write_text(text, encoding="utf-8")
+        used_en += en
+        used_es += es
+    return used_en, used_es
+
+
+def timed(cmd: list[str], stdin: str | None = None, cwd: Path = ROOT) -> tuple[float, subprocess.CompletedProcess]:
+    started = time.monotonic()
+    proc = subprocess.run(cmd, input=stdin, capture_output=True, text=True, cwd=cwd,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return time.monotonic() - started, proc
+
+
+def raw_engine(lines: list[str], mode: str) -> float:
+    seconds, proc = timed(["apertium", "-u", mode], "\n".join(lines) + "\n")
+    if proc.returncode != 0:
+        raise SystemExit(f"apertium {mode} failed: {proc.stderr[-500:]}")
+    return seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--articles", type=int, default=100)
+    ap.add_argument("--english", type=int, default=20)
+    ap.add_argument("--spanish", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=1, help="repeat raw engine and fresh pipeline runs; medians")
+    ap.add_argument("--work", default=None, help="scratch folder (default: a temporary one, removed after)")
+    args = ap.parse_args(argv)
+    if not NEWS.is_dir() or not any(NEWS.glob("*.eng")):
+        print(f"skipped: news data not found in {NEWS} (see ../shared/data/README.md)")
+        return 0
+    if shutil.which("apertium") is None:
+        print("skipped: apertium is not installed (scripts/setup.sh installs apertium-eng-spa)")
+        return 0
+    work = Path(args.work or tempfile.mkdtemp(prefix="news-throughput-"))
+    try:
+        articles = work / "articles"
+        shutil.rmtree(articles, ignore_errors=True)
+        en, es = build_articles(articles, args.articles, args.english, args.spanish)
+        sentences = len(en) + len(es)
+        raw_runs, pipe_runs, stage_times, rerun = [], [], {}, 0.0
+        for r in range(args.runs):
+            raw_runs.append(raw_engine(en, "eng-spa") + raw_engine(es, "spa-eng"))
+            out = work / f"out-{r}"
+            shutil.rmtree(out, ignore_errors=True)
+            times_file = work / f"stages-{r}.json"
+            seconds, proc = timed([PYTHON, "-c", _TIMED_RUN, str(times_file), "run", "--input", str(articles),
+                                   "--output", str(out), "--no-progress"])
+            if proc.returncode not in (0, 3):
+                raise SystemExit(f"pipeline run failed ({proc.returncode}): {proc.stderr[-2000:]}")
+            pipe_runs.append(seconds)
+            stage_times = json.loads(times_file.read_text())
+            rerun, _ = timed([*PIPELINE, "run", "--input", str(articles), "--output", str(out), "--no-progress"])
+        raw, pipe = statistics.median(raw_runs), statistics.median(pipe_runs)
+        print(f"articles: {args.articles} ({len(en)} English + {len(es)} Spanish sentences) in {articles}")
+        print(f"raw engine (apertium -u, one call per direction): {raw:.2f} s, {sentences / raw:.0f} sentences/s"
+              f"  runs: {', '.join(f'{x:.2f}' for x in raw_runs)}")
+        print(f"pipeline run (defaults, fresh output): {pipe:.2f} s, {sentences / pipe:.0f} sentences/s"
+              f"  runs: {', '.join(f'{x:.2f}' for x in pipe_runs)}")
+        print(f"ratio raw/pipeline: {raw / pipe:.2f}")
+        total = sum(stage_times.values()) or 1.0
+        print("stage breakdown (Luigi processing time per task class, last run):")
+        for name, s in sorted(stage_times.items(), key=lambda kv: -kv[1]):
+            print(f"  {name:22s} {s:7.2f} s  {100 * s / total:5.1f}%")
+        print(f"no-change rerun: {rerun:.2f} s = {100 * rerun / pipe_runs[-1]:.1f}% of the first run")
+        tr, proc = timed([*PIPELINE, "translate", "--from", "en", "--to", "es", "--no-cache"], "\n".join(en) + "\n")
+        if proc.returncode != 0:
+            raise SystemExit(f"pipeline translate failed: {proc.stderr[-2000:]}")
+        raw_en = raw_engine(en, "eng-spa")
+        print(f"pipeline translate en->es, {len(en)} lines through the CLI: {tr:.2f} s; raw apertium -u eng-spa "
+              f"on the same lines: {raw_en:.2f} s; CLI/raw {tr / raw_en:.2f}")
+    finally:
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,200 @@
+"""The persistent apertium engine: exact block alignment, the same output as a fresh ``apertium`` process,
+restart after a killed, crashed or hung pipeline, and no engine process left behind when a worker exits.
+
+Tests marked ``needs_apertium`` use Debian's apertium-eng-spa; the others run a small fake engine
+program (NUL-terminated blocks in, the same blocks upper-cased out) through the same streaming code.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import needs_apertium
+from pipeline.config import CacheConfig, TranslationConfig
+from pipeline.translate.engines import ApertiumEngine, EngineError, EngineTimeout
+from pipeline.translate.engines.apertium import deformat, reformat
+from pipeline.translate.translator import Translator
+
+FAKE = textwrap.dedent("""\
+    import os, sys, time
+    pidfile = sys.argv[1]
+    with open(pidfile, "a") as fh:
+        fh.write(f"{os.getpid()}\\n")
+    buf = b""
+    while True:
+        chunk = os.read(0, 65536)
+        if not chunk:
+            if "--linger" in sys.argv:
+                time.sleep(60)  # a program that does not exit on EOF: only a kill ends it
+            sys.exit(0)
+        buf += chunk
+        while b"\\0" in buf:
+            block, buf = buf.split(b"\\0", 1)
+            if b"Zanzibarhang" in block:
+                time.sleep(60)
+            if b"Zanzibarcrash" in block:
+                sys.exit(3)
+            head, _, body = block.rpartition(b"]\\n\\n")  # keep the block header as it came
+            os.write(1, head + b"]\\n\\n" + body.upper() + b"\\0")
+    """)
+
+
+@pytest.fixture
+def fake(tmp_path):
+    script = tmp_path / "fake_engine.py"
+    script.write_text(FAKE)
+    pids = tmp_path / "pids"
+
+    def make(*extra: str, timeout_s: float = 5.0) -> ApertiumEngine:
+        return ApertiumEngine(timeout_s=timeout_s,
+                              pipelines={"spa-eng": ((sys.executable, str(script), str(pids), *extra),)})
+
+    make.pids = pids
+    return make
+
+
+def running(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
+def pids_of(path: Path) -> list[int]:
+    return [int(x) for x in path.read_text().split()] if path.exists() else []
+
+
+def test_deformat_reformat_round_trip_of_special_characters():
+    text = r"a [b] \c $d ^e @f /g {h} <i> * # ~ ⟦0⟧"
+    block = deformat(text, 7)
+    assert block.count(b"\0") == 1 and block.endswith(b"\0")
+    assert reformat(block[:-1].decode()) == text
+
+
+def test_blocks_stay_aligned_with_newlines_nuls_and_empty_segments(fake):
+    eng = fake()
+    texts = ["uno\ndos", "", "tres\0cuatro", "   ", "cinco", "\0", "seis [x] \\ $"]
+    out = eng.translate_batch(texts, "es", "en")
+    assert out == ["UNO DOS", "", "TRES CUATRO", "", "CINCO", "", "SEIS [X] \\ $"]
+    eng.close()
+
+
+def test_one_process_serves_many_calls(fake):
+    eng = fake()
+    for i in range(5):
+        assert eng.translate_batch([f"frase {i}", f"otra {i}"], "es", "en") == [f"FRASE {i}", f"OTRA {i}"]
+    assert len(pids_of(fake.pids)) == 1
+    eng.close()
+
+
+def test_killed_engine_is_restarted(fake):
+    eng = fake()
+    assert eng.translate_batch(["hola"], "es", "en") == ["HOLA"]
+    (pid,) = pids_of(fake.pids)
+    os.kill(pid, signal.SIGKILL)
+    time.sleep(0.1)
+    assert eng.translate_batch(["adios"], "es", "en") == ["ADIOS"]
+    assert len(pids_of(fake.pids)) == 2 and not running(pid)
+    eng.close()
+
+
+def test_hung_engine_times_out_is_killed_and_replaced(fake):
+    eng = fake(timeout_s=1.0)
+    with pytest.raises(EngineTimeout):
+        eng.translate_batch(["uno", "Zanzibarhang", "tres"], "es", "en")
+    (pid,) = pids_of(fake.pids)
+    assert not running(pid)
+    assert eng.translate_batch(["tres"], "es", "en") == ["TRES"]
+    eng.close()
+
+
+def test_crashed_engine_raises_then_recovers(fake):
+    eng = fake()
+    with pytest.raises(EngineError) as info:
+        eng.translate_batch(["uno", "Zanzibarcrash"], "es", "en")
+    assert not isinstance(info.value, EngineTimeout)
+    assert eng.translate_batch(["dos"], "es", "en") == ["DOS"]
+    eng.close()
+
+
+@pytest.mark.parametrize("marker,reason", [("Zanzibarhang", "timeout"), ("Zanzibarcrash", "engine_error")])
+def test_translator_fails_only_the_bad_segment(fake, marker, reason):
+    tr = Translator(TranslationConfig(engine="apertium", cache=CacheConfig(enabled=False)))
+    eng = fake(timeout_s=1.0)
+    tr._engines[("es", "en")] = eng
+    res = tr.translate(["la casa", f"el {marker} aquí", "el perro"], "es", "en")
+    assert [r.text for r in res] == ["LA CASA", None, "EL PERRO"]
+    assert res[1].reason == reason
+    eng.close()
+
+
+def _translate_and_exit(script: str, pids: str) -> None:
+    eng = ApertiumEngine(pipelines={"spa-eng": ((sys.executable, script, pids, "--linger"),)})
+    eng.translate_batch(["hola"], "es", "en")
+    # no close(): the process exits the way Luigi's forked task processes do
+
+
+def test_engine_processes_end_with_a_forked_worker(fake, tmp_path):
+    ctx = multiprocessing.get_context("fork")
+    p = ctx.Process(target=_translate_and_exit, args=(str(tmp_path / "fake_engine.py"), str(fake.pids)))
+    p.start()
+    p.join(30)
+    assert p.exitcode == 0
+    (pid,) = pids_of(fake.pids)
+    assert not running(pid)  # it ignores EOF: only the exit hook's kill ends it
+
+
+@needs_apertium
+def test_same_output_as_a_fresh_apertium_process():
+    stream, fresh = ApertiumEngine(), ApertiumEngine(persistent=False)
+    batches = [
+        ["El presidente\nrojo habló.", "Dijo: «sí» \"no\" 'quizá'", "", "casa & <b>perro</b> [x] \\ $ ^ @ / {y}",
+         "Un texto ⟦0⟧ con ⟦1⟧ marcas ⟦2⟧.", "a\0b", "x\u00ady"],
+        ["¿Qué pasó?", "El qwzxv dijo hola a zzkrt", "Fin..."],
+    ]
+    for batch in batches:
+        assert stream.translate_batch(batch, "es", "en") == fresh.translate_batch(batch, "es", "en")
+    # apertium-tagger keeps state across blocks: a block holding only "known" changes how "looms" is
+    # tagged later in the same stream. Each call starts a fresh tagger, as a fresh process does.
+    looms = ["Otherwise there reputedly looms the threat."]
+    stream.translate_batch(["known"], "en", "es")
+    assert stream.translate_batch(looms, "en", "es") == fresh.translate_batch(looms, "en", "es")
+    stream.close()
+
+
+@needs_apertium
+def test_real_engine_restarts_after_kill_with_the_same_output():
+    eng = ApertiumEngine()
+    texts = [f"El presidente habló {i} veces." for i in range(20)]
+    before = eng.translate_batch(texts, "es", "en")
+    assert all(str(i) in o for i, o in enumerate(before))
+    victim = eng._streams[("spa-eng", "back")].procs[-1]
+    victim.kill()
+    victim.wait()
+    assert eng.translate_batch(texts, "es", "en") == before
+    procs = [p for s in eng._streams.values() for p in s.procs]
+    eng.close()
+    assert all(p.poll() is not None for p in procs)
+
+
+@needs_apertium
+def test_groups_translate_as_separate_calls():
+    stream, fresh = ApertiumEngine(), ApertiumEngine(persistent=False)
+    groups = [["known", "It is said."], [], ["Otherwise there reputedly looms the threat.", ""], ["known"]]
+    assert stream.translate_groups(groups, "en", "es") == [fresh.translate_batch(g, "en", "es") for g in groups]
+    stream.close()
+
+
+def test_groups_keep_their_own_blocks(fake):
+    eng = fake()
+    assert eng.translate_groups([["a", "b"], [], ["c\nd", ""]], "es", "en") == [["A", "B"], [], ["C D", ""]]
+    eng.close()
