@@ -120,6 +120,9 @@ class FilterConfig:
     reject_untranslated: bool = True
     check_numbers: bool = True
     check_urls: bool = True
+    # pairs whose quality score (pipeline/corpus/quality.py, in [0, 1]) is below this are rejected as
+    # filter:min_quality; 0 keeps every pair (each still carries its score)
+    min_quality: float = 0.0
 
 
 @dataclass(frozen=True)

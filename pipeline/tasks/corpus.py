@@ -14,6 +14,7 @@ from pipeline.tasks.base import (PipelineTask, _hash, doc_id_for, forget_task_in
                                  pipeline, read_stage)
 from pipeline.tasks.document import RepairTranslations, document_chain, document_fingerprint, final_output
 from pipeline.corpus import export as corpus_logic
+from pipeline.corpus import quality as corpus_quality
 
 
 class CorpusTask(PipelineTask):
@@ -60,8 +61,9 @@ class ExportCorpus(CorpusTask):
     """Pairs, rejects, English documents and the report, written to corpus-versions/<fingerprint>/."""
 
     stage = "export"
-    sections = ("filters",)
-    version = 1
+    # the quality score uses the engine (round trip) and the language detector
+    sections = ("filters", "translation", "langid")
+    version = 2
 
     def requires(self):
         return self.document_requirements()
@@ -69,6 +71,7 @@ class ExportCorpus(CorpusTask):
     def fingerprint(self) -> str:
         if not hasattr(self, "_fp"):
             self._fp = _hash(self.stage, str(self.version), self.cfg.fingerprint(*self.sections),
+                             corpus_quality.MODEL_PATH.read_text(encoding="utf-8"),
                              *sorted(f"{doc_id_for(p)}={document_fingerprint(p, self.output_dir, self.config_path)}"
                                      for p in self.input_paths()))
         return self._fp
