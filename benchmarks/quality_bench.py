@@ -92,9 +92,15 @@ def auc(pos: np.ndarray, neg: np.ndarray) -> float:
 
 def raw_parts(rows, cache: Path | None, key: str) -> list[dict]:
     store = json.loads(cache.read_text()) if cache and cache.exists() else {}
-    if key in store and len(store[key]) == len(rows):
-        return store[key]
     scorer = q.QualityScorer(Config(), model={"length": {"mu": 0, "sigma": 1}})
+    if key in store and len(store[key]) == len(rows):
+        parts = store[key]
+        redo = [i for i, p in enumerate(parts) if p["round_trip"] is None]  # e.g. after a scorer fix
+        for i, new in zip(redo, scorer.raw_parts([rows[i][1:] for i in redo]) if redo else []):
+            parts[i] = new
+        if redo and cache:
+            cache.write_text(json.dumps(store))
+        return parts
     t0 = time.time()
     parts = []
     for k in range(0, len(rows), 500):  # batches: one engine call per direction per batch
@@ -110,11 +116,11 @@ def raw_parts(rows, cache: Path | None, key: str) -> list[dict]:
 
 
 def matrix(parts: list[dict], model: dict, names) -> np.ndarray:
-    return np.array([[q.length_agreement(p["length"], model) if n == "length" else p[n] for n in names]
-                     for p in parts], dtype=float)
+    return np.array([[q.length_agreement(p["length"], model) if n == "length" else
+                      (np.nan if p[n] is None else p[n]) for n in names] for p in parts], dtype=float)
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float = 1e-3) -> tuple[float, np.ndarray]:
+def fit_logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float = 1e-2) -> tuple[float, np.ndarray]:
     xb = np.hstack([np.ones((len(x), 1)), x])
     beta = np.zeros(xb.shape[1])
     for _ in range(50):
@@ -135,7 +141,9 @@ def fit(rows, parts) -> dict:
     y = (types == "real").astype(float)
     w = np.where(y == 1, 1.0, 1.0 / len(TYPES))
     for key, names in (("with_round_trip", q.PARTS), ("without_round_trip", q.PARTS[1:])):
-        b, coef = fit_logistic(matrix(parts, model, names), y, w)
+        x = matrix(parts, model, names)
+        ok = ~np.isnan(x).any(axis=1)  # a pair the engine could not translate has no round trip
+        b, coef = fit_logistic(x[ok], y[ok], w[ok])
         model[key] = {"intercept": round(b, 4), "weights": {n: round(float(c), 4) for n, c in zip(names, coef)}}
     model["fitted_on"] = (f"{'+'.join(FIT_SETS)}: {int(y.sum())} real pairs, {int((1 - y).sum())} broken "
                           f"({', '.join(TYPES)}), by benchmarks/quality_bench.py --fit")

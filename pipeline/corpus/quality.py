@@ -37,6 +37,7 @@ MODEL_PATH = Path(__file__).with_name("quality_model.json")
 PARTS = ("round_trip", "langid", "length", "numbers", "copy")
 _WORD = regex.compile(r"(?<![\p{L}\p{N}])\p{Ll}{3,}(?![\p{L}\p{N}])")
 _SPACE = regex.compile(r"\s+")
+_LETTER = regex.compile(r"\p{L}")
 
 
 def chrf(hyp: str, ref: str, max_n: int = 4) -> float:
@@ -163,7 +164,9 @@ class QualityScorer:
         if self.translator is None or self.engine_error:
             return [None] * len(texts)
         try:
-            return [r.text for r in self.translator.translate(texts, src, tgt)]
+            out = [r.text for r in self.translator.translate(texts, src, tgt)]
+            # a text with no letters ("1.", a URL) has nothing to translate: it stands for itself
+            return [t if o is None and not _LETTER.search(t) else o for t, o in zip(texts, out)]
         except Exception as exc:  # engine missing or broken: score without round trip, say why once
             self.engine_error = f"{type(exc).__name__}: {exc}"
             return [None] * len(texts)
