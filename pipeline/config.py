@@ -167,6 +167,9 @@ class FilterConfig(Section):
     reject_untranslated: bool = True
     check_numbers: bool = True
     check_urls: bool = True
+    # pairs whose quality score (pipeline/corpus/quality.py, in [0, 1]) is below this are rejected as
+    # filter:min_quality; 0 keeps every pair (each still carries its score)
+    min_quality: Unit = 0.0
 
     def check(self, where: str) -> None:
         if self.min_chars > self.max_chars:

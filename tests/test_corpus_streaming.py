@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from corpus_fixtures import FixedScorer
 from pipeline.config import Config
 from pipeline.corpus.export import DocumentResult, write_corpus
 from pipeline.ingest.reader import ingest_bytes
@@ -55,7 +56,7 @@ def _peak_while_writing(folder: Path, n_docs: int) -> tuple[int, dict]:
 
     tracemalloc.start()
     try:
-        manifest = write_corpus(folder, docs(), cfg, version="v")
+        manifest = write_corpus(folder, docs(), cfg, version="v", scorer=FixedScorer())
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -70,7 +71,7 @@ def test_peak_memory_does_not_grow_with_the_corpus(tmp_path):
     # 3,600 more pairs of ~2.5 kB each (about 9 MB as JSON) held in lists would add tens of MB; a streaming
     # writer adds only per-pair digests and per-document records (well under 1 MB)
     assert big_peak - small_peak < 2_000_000, (small_peak, big_peak)
-    size = (tmp_path / "big" / "es-en.jsonl").stat().st_size
+    size = sum((tmp_path / "big" / name).stat().st_size for name in ("es-en.jsonl", "provenance.jsonl"))
     assert size > 8_000_000  # the pairs really were that big
 
 
@@ -79,8 +80,9 @@ def test_streamed_files_are_complete_and_in_document_order(tmp_path):
     rows = [json.loads(x) for x in (tmp_path / "c" / "es-en.jsonl").open(encoding="utf-8")]
     assert [r["id"] for r in rows] == [f"d{i:05d}:{j}" for i in range(5) for j in range(40)]
     assert manifest["files"]["es-en.tmx"]["lines"] > 0
-    for name in ("es-en.tsv", "es-en.es", "es-en.en"):
+    for name in ("es-en.es", "es-en.en", "provenance.jsonl"):
         assert manifest["files"][name]["lines"] == 200
+    assert manifest["files"]["es-en.tsv"]["lines"] == 201  # a header line
     report = json.loads((tmp_path / "c" / "report.json").read_text(encoding="utf-8"))
     assert report["accounting"]["holds"] and report["per_repair_rule"] == {"test_rule": 1000}
     assert not list((tmp_path / "c").glob(".*.tmp"))
@@ -92,7 +94,7 @@ def test_a_failure_mid_corpus_leaves_no_file_under_a_final_name(tmp_path):
         raise OSError(28, "No space left on device")
 
     with pytest.raises(OSError):
-        write_corpus(tmp_path / "f", docs(), Config(), version="v")
+        write_corpus(tmp_path / "f", docs(), Config(), version="v", scorer=FixedScorer())
     names = {p.name for p in (tmp_path / "f").iterdir()}
-    assert not names & {"es-en.jsonl", "es-en.tmx", "rejected.jsonl", "manifest.json", "report.json"}
+    assert not names & {"es-en.jsonl", "es-en.parquet", "es-en.tmx", "rejected.jsonl", "manifest.json", "report.json"}
     assert not [n for n in names if n.endswith(".tmp")]

@@ -178,5 +178,5 @@ def test_engine_that_hangs_or_crashes_on_one_segment(tmp_path, marker, reason):
     assert reason in failed[0]["reason"]
     pairs = [json.loads(line) for line in (output / "corpus" / "es-en.jsonl").open(encoding="utf-8")]
     # the rest of the same document and the other document still give pairs
-    assert any(p["doc"] == "bad" and "convenios" in p["es"] for p in pairs)
-    assert any(p["doc"] == "good" and "Gil Pinto" in p["es"] for p in pairs)
+    assert any(p["doc"] == "bad" and "convenios" in p["translation"]["es"] for p in pairs)
+    assert any(p["doc"] == "good" and "Gil Pinto" in p["translation"]["es"] for p in pairs)

@@ -75,11 +75,18 @@ def test_all_outputs_and_formats(seed_run):
     es = (corpus / "es-en.es").read_text(encoding="utf-8").splitlines()
     en = (corpus / "es-en.en").read_text(encoding="utf-8").splitlines()
     tsv = (corpus / "es-en.tsv").read_text(encoding="utf-8").splitlines()
-    assert len(pairs) == len(es) == len(en) == len(tsv) > 20
-    assert [p["es"] for p in pairs] == es and [p["en"] for p in pairs] == en
+    assert len(pairs) == len(es) == len(en) == len(tsv) - 1 > 20
+    assert [p["translation"]["es"] for p in pairs] == es and [p["translation"]["en"] for p in pairs] == en
     with open(corpus / "es-en.tmx", "rb") as fh:
-        units = [u for u in tmxfile(fh, "es", "en").units if u.istranslatable()]
+        units = [u for u in tmxfile(fh).units if u.istranslatable()]
     assert [(u.source, u.target) for u in units] == list(zip(es, en))
+    import pyarrow.parquet as pq
+    assert pq.read_table(corpus / "es-en.parquet").to_pylist() == pairs
+    assert (corpus / "README.md").read_text(encoding="utf-8").startswith("---\nlanguage:")
+    for p in pairs:
+        assert 0 <= p["quality"]["score"] <= 1 and p["quality"]["round_trip"] is not None
+        assert p["mt"]["engine"] == "apertium" and p["mt"]["direction"] == f"{p['origin']}-" + (
+            "en" if p["origin"] == "es" else "es")
     assert Counter(p["origin"] for p in pairs).keys() == {"es", "en"}
     for p in pairs:
         assert p["engine"].startswith("e") and "apertium" in p["engine"]
@@ -118,12 +125,12 @@ def test_spanish_tweets_translated_with_spans_and_names(seed_run):
     pairs = _jsonl(out / "corpus" / "es-en.jsonl")
     tweets = [p for p in pairs if p["kind"] == "tweet"]
     assert len(tweets) == 2 and all(p["origin"] == "es" for p in tweets)
-    first = next(p for p in tweets if p["es"].startswith("Nos reunimos"))
-    assert first["en"].endswith("pic.twitter.com/OQeZWtNQnl")  # protected span byte-identical
-    assert "Sergey Lavrov" in first["en"]  # the article's own spelling of the name
-    second = next(p for p in tweets if "Cancilleres" in p["es"])
+    first = next(p for p in tweets if p["translation"]["es"].startswith("Nos reunimos"))
+    assert first["translation"]["en"].endswith("pic.twitter.com/OQeZWtNQnl")  # protected span byte-identical
+    assert "Sergey Lavrov" in first["translation"]["en"]  # the article's own spelling of the name
+    second = next(p for p in tweets if "Cancilleres" in p["translation"]["es"])
     for span in ("@Fariacrt", "🇻🇪🤝🏾🇷🇺", "pic.twitter.com/DyWcvZOoMh"):
-        assert span in second["en"]
+        assert span in second["translation"]["en"]
     assert first["source"]["thread"] == "1/4"
 
 
@@ -132,7 +139,7 @@ def test_offsets_lead_back_to_raw_bytes(seed_run):
     for p in _jsonl(out / "corpus" / "es-en.jsonl"):
         src = p["source"]
         raw = Path(src["path"]).read_bytes()
-        original = p["es"] if p["origin"] == "es" else None
+        original = p["translation"]["es"] if p["origin"] == "es" else None
         if src["exact_bytes"] and original is not None:
             assert raw[src["byte_start"]:src["byte_end"]].decode("utf-8") == original
 

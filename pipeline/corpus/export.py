@@ -8,15 +8,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+import msgspec
+
 from pipeline import stages
 from pipeline.config import SECTIONS, Config
 from pipeline.corpus.filters import PairFilter
 from pipeline.ingest.reader import Ingested
-from pipeline.records import Segment, StageHeader, Translation
+from pipeline.records import Segment, StageHeader
+from pipeline.corpus import schema
+from pipeline.corpus.card import dataset_card
+from pipeline.corpus.quality import QualityScorer
 from pipeline.corpus.report import ReportBuilder, render_html
 from pipeline.corpus.writers import JsonlWriter, ParallelWriter, file_digest, write_text
 
-CORPUS_FILES = ("es-en.jsonl", "es-en.tsv", "es-en.es", "es-en.en", "es-en.tmx", "rejected.jsonl", "review.jsonl")
+CORPUS_FILES = ("es-en.jsonl", "es-en.parquet", "es-en.tsv", "es-en.origin.tsv", "es-en.es", "es-en.en",
+                "es-en.tmx", "provenance.jsonl", "rejected.jsonl", "review.jsonl", "README.md")
 
 
 @dataclass
@@ -40,87 +46,140 @@ def _engine_label(seg: Segment) -> str:
     return "; ".join(f"{d}:{i.engine} {i.version}" for d, i in sorted(seg.translation.items()))
 
 
-def _published_translation(info: Translation) -> dict[str, Any]:
-    """Engine, version and notes; cache hits are left out so a corpus does not depend on what an earlier,
-    perhaps killed, run left in the translation cache (reruns must be byte-identical)."""
-    return {"engine": info.engine, "version": info.version,
-            "notes": [n.to_dict() for n in info.notes if n.type != "cache_hit"]}
+def _machine_translation(seg: Segment) -> schema.MachineTranslation:
+    """The engine of the machine-translated side (origin -> other language)."""
+    direction = f"{seg.origin}-{'en' if seg.origin == 'es' else 'es'}"
+    info = seg.translation.get(direction) or next(iter(seg.translation.values()), None)
+    if info is None:
+        return schema.MachineTranslation(direction, "", "")
+    return schema.MachineTranslation(direction, info.engine, info.version)
 
 
-def segment_pair(doc: DocumentResult, seg: Segment, ing: Ingested) -> dict[str, Any]:
+def _source(seg: Segment, ing: Ingested) -> schema.Source:
     a, b, exact = ing.raw_byte_range(seg.start, seg.end)
-    return {
-        "id": f"{seg.doc}:{seg.index}",
-        "doc": seg.doc,
-        "segment": seg.index,
-        "kind": seg.kind,
-        "es": seg.es,
-        "en": seg.en,
-        "origin": seg.origin,
-        "lang": seg.lang,
-        "lang_confidence": seg.confidence,
-        "lang_spans": [sp.to_dict() for sp in seg.spans],
-        "engine": _engine_label(seg),
-        "translation": {d: _published_translation(info) for d, info in seg.translation.items()},
-        "repairs": [{"target": r.target, "rules": [s.rule for s in r.steps], "before": r.before,
-                     "steps": [s.to_dict() for s in r.steps]} for r in seg.repairs],
-        "flagged": [f.to_dict() for f in seg.flagged],
-        "source": {"path": ing.path, "start": seg.start, "end": seg.end, "byte_start": a, "byte_end": b,
-                   "exact_bytes": exact, "paragraph": seg.paragraph, **({"thread": seg.meta.thread}
-                                                                        if seg.meta.thread else {})},
-    }
+    return schema.Source(path=ing.path, start=seg.start, end=seg.end, byte_start=a, byte_end=b, exact_bytes=exact,
+                         paragraph=seg.paragraph, thread=seg.meta.thread or "")
 
 
-def write_corpus(folder: Path, docs: Iterable[DocumentResult], cfg: Config, version: str) -> dict[str, Any]:
+def segment_pair(seg: Segment, ing: Ingested, quality: schema.Quality) -> schema.Pair:
+    return schema.Pair(id=f"{seg.doc}:{seg.index}", doc=seg.doc, segment=seg.index, kind=seg.kind,
+                       translation=schema.Texts(es=seg.es or "", en=seg.en or ""), origin=seg.origin or "",
+                       lang_confidence=seg.confidence, mt=_machine_translation(seg), engine=_engine_label(seg),
+                       quality=quality, source=_source(seg, ing))
+
+
+def segment_provenance(seg: Segment) -> schema.Provenance:
+    """Language spans, engine notes, repairs and flags. Cache hits are left out so a corpus does not depend
+    on what an earlier, perhaps killed, run left in the translation cache (reruns must be byte-identical)."""
+    return schema.Provenance(
+        id=f"{seg.doc}:{seg.index}", lang_spans=list(seg.spans),
+        translations=[schema.EngineRun(d, i.engine, i.version, [n for n in i.notes if n.type != "cache_hit"])
+                      for d, i in sorted(seg.translation.items())],
+        repairs=[schema.Repair(r.target, r.before, [s.rule for s in r.steps], list(r.steps)) for r in seg.repairs],
+        flagged=list(seg.flagged))
+
+
+def _count_lines(path: Path) -> int:
+    return file_digest(path)[1]
+
+
+def recount(folder: Path) -> dict[str, int]:
+    """Pairs and segment rejects counted from the written files (not from the loop that wrote them)."""
+    seg_rejects = 0
+    with open(folder / "rejected.jsonl", "rb") as fh:
+        for line in fh:
+            if line.strip() and _REJECT_DECODER.decode(line).segment is not None:
+                seg_rejects += 1
+    return {"pairs": _count_lines(folder / "es-en.jsonl"), "segment_rejects": seg_rejects}
+
+
+_REJECT_DECODER = msgspec.json.Decoder(schema.Reject)
+
+
+def write_corpus(folder: Path, docs: Iterable[DocumentResult], cfg: Config, version: str,
+                 scorer: Any = None) -> dict[str, Any]:
     """Write a complete corpus version into ``folder`` (which should be a fresh temporary folder).
 
     Streams: documents are consumed one at a time and every pair, reject and review item goes straight to
     its file; what stays in memory is counters, a few report examples, a short record per input document
-    and 64-bit digests for duplicate removal. Records come out in document order.
+    and 64-bit digests for duplicate removal. Records come out in document order. Pairs are scored by
+    ``scorer`` (default: :class:`QualityScorer` with the configured engine), one batch per document.
     """
     folder.mkdir(parents=True, exist_ok=True)
     check = PairFilter(cfg.filters)
+    min_quality = float(getattr(cfg.filters, "min_quality", 0.0))
+    own_scorer = scorer is None
+    if own_scorer:
+        scorer = QualityScorer(cfg)
     report = ReportBuilder()
     engines: dict[str, Any] = {}
-    with ParallelWriter(folder) as out, JsonlWriter(folder / "rejected.jsonl") as rejected, \
-            JsonlWriter(folder / "review.jsonl") as review:
-        def reject(r: dict[str, Any]) -> None:
-            rejected.write(r)
-            report.add_reject(r)
+    segments_in_stage_files = 0
+    try:
+        with ParallelWriter(folder) as out, JsonlWriter(folder / "rejected.jsonl") as rejected, \
+                JsonlWriter(folder / "review.jsonl") as review:
+            def reject(r: schema.Reject) -> None:
+                rejected.write(r)
+                report.add_reject(r)
 
-        for d in docs:
-            h = d.header
-            report.add_document({"doc": d.doc, "path": h.path, "sha256": h.sha256,
-                                 "size": h.size, "encoding": h.encoding, "status": h.status,
-                                 "reason": h.reason, "languages": [s.lang for s in d.segments],
-                                 "stages": d.stage_counts}, segments=len(d.segments) if d.ok else 0)
-            if not d.ok:
-                reject({"doc": d.doc, "segment": None, "reason": f"document:{h.reason}",
-                        "message": h.message, "path": h.path})
-                continue
-            ing = d.ingested()
-            for seg in d.segments:
-                pair = segment_pair(d, seg, ing)
-                for f in seg.flagged:
-                    review.write({"id": pair["id"], "target": f.target, "before": f.before,
-                                  "items": [i.to_dict() for i in f.items]})
-                reason = stages.reject_reason(seg)
-                if reason:
-                    reject({"doc": seg.doc, "segment": seg.index, "reason": reason, "kind": seg.kind,
-                            "text": seg.text, "lang": seg.lang, "lang_confidence": seg.confidence,
-                            "source": pair["source"]})
-                elif (reason := check(pair)):
-                    reject({"doc": pair["doc"], "segment": pair["segment"], "reason": f"filter:{reason}",
-                            "kind": pair["kind"], "es": pair["es"], "en": pair["en"], "source": pair["source"]})
-                else:
-                    out.write(pair)
-                    report.add_pair(pair)
-                    for direction, info in pair["translation"].items():
-                        engines.setdefault(direction, {"engine": info.get("engine"), "version": info.get("version")})
-            write_text(folder / "documents" / f"{d.doc}.en.txt", stages.english_document(d.segments, ing.text))
-    summary = report.build(engines=engines, config=_config_summary(cfg), filter_counts=dict(check.counts))
+            for d in docs:
+                h = d.header
+                n_segments = len(d.segments) if d.ok else 0
+                report.add_document({"doc": d.doc, "path": h.path, "sha256": h.sha256,
+                                     "size": h.size, "encoding": h.encoding, "status": h.status,
+                                     "reason": h.reason, "languages": [s.lang for s in d.segments],
+                                     "stages": d.stage_counts}, segments=n_segments)
+                # the segment stage's header states how many segments the document has
+                seg_header = d.stage_counts.get("segment")
+                segments_in_stage_files += sum(seg_header.values()) if seg_header is not None and d.ok \
+                    else n_segments
+                if not d.ok:
+                    reject(schema.Reject(id=d.doc, doc=d.doc, segment=None, reason=f"document:{h.reason}",
+                                         message=h.message or "", path=h.path))
+                    continue
+                ing = d.ingested()
+                candidates: list[Segment] = []
+                for seg in d.segments:
+                    sid = f"{seg.doc}:{seg.index}"
+                    for f in seg.flagged:
+                        review.write({"id": sid, "target": f.target, "before": f.before,
+                                      "items": [i.to_dict() for i in f.items]})
+                    reason = stages.reject_reason(seg)
+                    if not reason and (reason := check({"es": seg.es, "en": seg.en})):
+                        reason = f"filter:{reason}"
+                    if reason:
+                        texts = schema.Texts(seg.es, seg.en) if reason.startswith("filter:") else None
+                        reject(schema.Reject(id=sid, doc=seg.doc, segment=seg.index, reason=reason, kind=seg.kind,
+                                             text=seg.text, lang=seg.lang, lang_confidence=seg.confidence,
+                                             translation=texts, path=ing.path, source=_source(seg, ing)))
+                    else:
+                        candidates.append(seg)
+                scores = scorer.score([(s.es, s.en) for s in candidates], [s.origin for s in candidates]) \
+                    if candidates else []
+                for seg, quality in zip(candidates, scores):
+                    if quality.score < min_quality:
+                        check.counts["min_quality"] += 1
+                        reject(schema.Reject(id=f"{seg.doc}:{seg.index}", doc=seg.doc, segment=seg.index,
+                                             reason="filter:min_quality", kind=seg.kind, text=seg.text, lang=seg.lang,
+                                             lang_confidence=seg.confidence, translation=schema.Texts(seg.es, seg.en),
+                                             quality=quality, path=ing.path, source=_source(seg, ing)))
+                        continue
+                    pair = segment_pair(seg, ing, quality)
+                    prov = segment_provenance(seg)
+                    out.write(pair, prov)
+                    report.add_pair(pair, prov)
+                    for direction, info in sorted(seg.translation.items()):
+                        engines.setdefault(direction, {"engine": info.engine, "version": info.version})
+                write_text(folder / "documents" / f"{d.doc}.en.txt", stages.english_document(d.segments, ing.text))
+    finally:
+        if own_scorer:
+            scorer.close()
+    summary = report.build(engines=engines, config=_config_summary(cfg), filter_counts=dict(check.counts),
+                           written=recount(folder), segments=segments_in_stage_files)
+    summary["quality"] = {"model": quality_model_summary(scorer), "min_quality": min_quality,
+                          "engine_error": getattr(scorer, "engine_error", None)}
     write_text(folder / "report.json", json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     write_text(folder / "report.html", render_html(summary))
+    write_text(folder / "README.md", dataset_card(summary, cfg, version))
     files = {}
     for path in sorted(folder.rglob("*")):
         if path.is_file():
@@ -131,6 +190,11 @@ def write_corpus(folder: Path, docs: Iterable[DocumentResult], cfg: Config, vers
     # the manifest is written last: its presence marks the version complete
     write_text(folder / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     return manifest
+
+
+def quality_model_summary(scorer: Any) -> dict[str, Any]:
+    model = getattr(scorer, "model", None) or {}
+    return {k: model[k] for k in ("with_round_trip", "without_round_trip", "length", "fitted_on") if k in model}
 
 
 def _config_summary(cfg: Config) -> dict[str, Any]:

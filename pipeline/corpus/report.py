@@ -1,6 +1,6 @@
 """Run report: what was kept, changed and rejected, and why, as ``report.json`` and ``report.html``.
 
-Input: the corpus pairs, the rejects, per-document stage records and run metadata; output: one dict (also
+Input: the corpus pairs (with provenance), the rejects, per-document stage records and run metadata; output: one dict (also
 rendered as a self-contained HTML page with SVG bar charts). The accounting identity — every input segment
 is a corpus pair or a reject — is computed here and stated in both.
 """
@@ -9,6 +9,8 @@ from __future__ import annotations
 import html
 from collections import Counter
 from typing import Any, Iterable
+
+from pipeline.corpus.schema import Pair, Provenance, Reject
 
 
 _INPUT_KEYS = ("doc", "path", "sha256", "size", "encoding", "status", "reason")
@@ -32,6 +34,8 @@ class ReportBuilder:
         self.rule_examples: dict[str, list[dict[str, str]]] = {}
         self.reject_examples: dict[str, list[str]] = {}
         self.inputs: list[dict[str, Any]] = []
+        self.quality_bins: Counter[int] = Counter()
+        self.quality_sum = 0.0
 
     def add_document(self, doc: dict[str, Any], segments: int = 0) -> None:
         self.inputs.append({k: doc.get(k) for k in _INPUT_KEYS})
@@ -40,28 +44,37 @@ class ReportBuilder:
             self.stages.setdefault(stage, Counter()).update(counts)
         self.segments += segments
 
-    def add_pair(self, p: dict[str, Any]) -> None:
+    def add_pair(self, p: Pair, prov: Provenance | None = None) -> None:
         self.pairs += 1
-        self.origins[p["origin"]] += 1
-        self.flagged += len(p.get("flagged", []))
-        for rep in p.get("repairs", []):
-            for step in rep.get("steps", []):
-                self.rules[step["rule"]] += 1
-                ex = self.rule_examples.setdefault(step["rule"], [])
+        self.origins[p.origin] += 1
+        self.quality_bins[min(9, int(p.quality.score * 10))] += 1
+        self.quality_sum += p.quality.score
+        if prov is None:
+            return
+        self.flagged += len(prov.flagged)
+        for rep in prov.repairs:
+            for step in rep.steps:
+                self.rules[step.rule] += 1
+                ex = self.rule_examples.setdefault(step.rule, [])
                 if len(ex) < self.k:
-                    ex.append({"before": rep.get("before", ""), "after": p["en"]})
+                    ex.append({"before": rep.before, "after": p.en})
 
-    def add_reject(self, r: dict[str, Any]) -> None:
-        self.reasons[r["reason"]] += 1
-        if r.get("segment") is not None:
+    def add_reject(self, r: Reject) -> None:
+        self.reasons[r.reason] += 1
+        if r.segment is not None:
             self.seg_rejects += 1
-        ex = self.reject_examples.setdefault(r["reason"], [])
+        ex = self.reject_examples.setdefault(r.reason, [])
         if len(ex) < self.k:
-            ex.append(r.get("text") or r.get("es") or r.get("en") or r.get("message") or "")
+            ex.append(r.text or (r.translation.es if r.translation else "") or r.message or "")
 
-    def build(self, *, engines: dict[str, Any], config: dict[str, Any],
-              filter_counts: dict[str, int]) -> dict[str, Any]:
-        accounted = self.pairs + self.seg_rejects
+    def build(self, *, engines: dict[str, Any], config: dict[str, Any], filter_counts: dict[str, int],
+              written: dict[str, int] | None = None, segments: int | None = None) -> dict[str, Any]:
+        """``written``: pairs and segment rejects counted from the written files, and ``segments`` from the
+        per-document segment stage files; the accounting identity is checked on those, so a writer that
+        loses a line breaks it (the counts seen while writing are reported next to them)."""
+        written = written or {"pairs": self.pairs, "segment_rejects": self.seg_rejects}
+        segments = self.segments if segments is None else segments
+        accounted = written["pairs"] + written["segment_rejects"]
         return {
             "counts": {
                 "documents": len(self.inputs),
@@ -73,9 +86,16 @@ class ReportBuilder:
             },
             "accounting": {
                 "identity": "segments == pairs + segment_rejects",
-                "segments": self.segments,
+                "segments": segments,
                 "pairs_plus_rejects": accounted,
-                "holds": accounted == self.segments,
+                "holds": accounted == segments and written == {"pairs": self.pairs,
+                                                               "segment_rejects": self.seg_rejects},
+                "counted_from": {"segments": "segment stage file headers",
+                                 "pairs": "lines of es-en.jsonl",
+                                 "segment_rejects": "lines of rejected.jsonl with a segment"},
+                "written": written,
+                "seen_while_writing": {"pairs": self.pairs, "segment_rejects": self.seg_rejects,
+                                       "segments": self.segments},
             },
             "per_stage": {k: dict(v) for k, v in self.stages.items()},
             "per_language": dict(self.languages),
@@ -83,26 +103,13 @@ class ReportBuilder:
             "per_repair_rule": dict(self.rules.most_common()),
             "per_reject_reason": dict(self.reasons.most_common()),
             "filter_drops": dict(filter_counts),
+            "quality_histogram": {f"{i / 10:.1f}-{(i + 1) / 10:.1f}": self.quality_bins[i] for i in range(10)},
+            "quality_mean": round(self.quality_sum / self.pairs, 4) if self.pairs else None,
             "engines": engines,
             "inputs": self.inputs,
             "examples": {"repairs": self.rule_examples, "rejects": self.reject_examples},
             "config": config,
         }
-
-
-def build_report(*, pairs: Iterable[dict[str, Any]], rejects: Iterable[dict[str, Any]],
-                 documents: Iterable[dict[str, Any]], segments_total: int, engines: dict[str, Any],
-                 config: dict[str, Any], filter_counts: dict[str, int], examples_per_item: int = 3) -> dict[str, Any]:
-    """The report from lists held in memory (the corpus writer feeds a :class:`ReportBuilder` instead)."""
-    b = ReportBuilder(examples_per_item)
-    for d in documents:
-        b.add_document(d)
-    b.segments = segments_total
-    for p in pairs:
-        b.add_pair(p)
-    for r in rejects:
-        b.add_reject(r)
-    return b.build(engines=engines, config=config, filter_counts=filter_counts)
 
 
 def _bars(title: str, data: dict[str, int]) -> str:
@@ -160,6 +167,7 @@ def render_html(report: dict[str, Any]) -> str:
         _bars("Segments by detected language", report["per_language"]),
         _bars("Repairs by rule", report["per_repair_rule"]),
         _bars("Rejects by reason", report["per_reject_reason"]),
+        _bars("Pairs by quality score", report.get("quality_histogram", {})),
         "<h2>Per stage</h2>",
         _table(((s, ", ".join(f"{k}={v}" for k, v in sorted(cnt.items())))
                 for s, cnt in report["per_stage"].items()), ("stage", "counts")),

@@ -1,4 +1,4 @@
-"""Corpus writers: JSON lines, TSV, Moses line-aligned text, TMX 1.4b, English documents, rejects.
+"""Corpus writers: JSON lines, Parquet, TSV, Moses line-aligned text, TMX 1.4b, English documents, rejects.
 
 Every writer streams its records to a temporary file in the target folder and renames it into place, so a
 killed run never leaves a half-written file under a final name. Output is deterministic: the same pairs
@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any, Iterable
 from xml.sax.saxutils import escape, quoteattr
 
+import msgspec
 import regex
 
 import pipeline
+from pipeline.corpus import schema
 from pipeline.io import atomic_open
 
 # XML 1.0 forbids most C0 controls; TMX readers reject them.
@@ -32,48 +34,101 @@ def one_line(text: str) -> str:
     return _LINE_BREAKS.sub(" ", text).strip()
 
 
+TSV_COLUMNS = ("es", "en")
+ORIGIN_TSV_COLUMNS = ("id", "origin", "mt_engine", "quality", "es", "en")
+# Parquet row groups are cut at this many characters of text (or rows), so the buffer stays small
+ROW_GROUP_CHARS = 1 << 19
+ROW_GROUP_ROWS = 10_000
+_PAIR_ENCODER = msgspec.json.Encoder()
+
+
+def tsv_field(text: str) -> str:
+    """A TSV field: one line; wrapped in double quotes (inner quotes doubled) when it contains a quote,
+    as the csv module and pandas write and read it.
+
+    >>> print(tsv_field('a "b" c'), tsv_field("plain"))
+    "a ""b"" c" plain
+    """
+    text = one_line(text)
+    return '"' + text.replace('"', '""') + '"' if '"' in text else text
+
+
+def tsv_line(fields: Iterable[str]) -> str:
+    return "\t".join(tsv_field(f) for f in fields) + "\n"
+
+
 class ParallelWriter:
-    """Streams kept pairs into ``stem``.jsonl, .tsv, .es, .en and .tmx at once, one pair at a time.
+    """Streams kept pairs (:class:`Pair`) into ``stem``.jsonl, .parquet, .tsv, .origin.tsv, .es, .en and
+    .tmx, and their provenance into provenance.jsonl, one pair at a time.
 
     Used as a context manager: every file is written under a temporary name and renamed into place only
-    when the block ends without an error, so readers never see a half-written file.
+    when the block ends without an error, so readers never see a half-written file. Parquet rows are
+    buffered up to one row group (:data:`ROW_GROUP_CHARS`), so memory does not grow with the corpus.
     """
 
     def __init__(self, folder: Path, stem: str = "es-en") -> None:
         self.folder, self.stem = Path(folder), stem
         self.count = 0
         self._stack = contextlib.ExitStack()
+        self._rows: list[dict[str, Any]] = []
+        self._chars = 0
 
     def __enter__(self) -> "ParallelWriter":
+        import pyarrow.parquet as pq
+
         with contextlib.ExitStack() as stack:
-            o = lambda ext: stack.enter_context(atomic_open(self.folder / f"{self.stem}.{ext}"))  # noqa: E731
-            self._jsonl, self._tsv, self._es, self._en, self._tmx = (o(x) for x in ("jsonl", "tsv", "es", "en",
-                                                                                     "tmx"))
+            o = lambda name, mode="w": stack.enter_context(atomic_open(self.folder / name, mode))  # noqa: E731
+            self._jsonl, self._tsv, self._otsv, self._es, self._en, self._tmx = (
+                o(f"{self.stem}.{x}") for x in ("jsonl", "tsv", "origin.tsv", "es", "en", "tmx"))
+            self._prov = o("provenance.jsonl")
+            self._schema = schema.arrow_schema()
+            self._parquet = stack.enter_context(pq.ParquetWriter(o(f"{self.stem}.parquet", "wb"), self._schema,
+                                                                 compression="zstd"))
+            self._tsv.write(tsv_line(TSV_COLUMNS))
+            self._otsv.write(tsv_line(ORIGIN_TSV_COLUMNS))
             self._tmx.write(_TMX_HEAD)
             self._stack = stack.pop_all()
         return self
 
-    def write(self, p: dict[str, Any]) -> None:
-        self._jsonl.write(json.dumps(p, ensure_ascii=False, sort_keys=True) + "\n")
-        s, t = one_line(p["es"]), one_line(p["en"])
-        self._tsv.write(f"{s}\t{t}\n")
+    def write(self, p: schema.Pair, provenance: schema.Provenance | None = None) -> None:
+        self._jsonl.write(_PAIR_ENCODER.encode(p).decode("utf-8") + "\n")
+        if provenance is not None:
+            self._prov.write(_PAIR_ENCODER.encode(provenance).decode("utf-8") + "\n")
+        s, t = one_line(p.es), one_line(p.en)
+        self._tsv.write(tsv_line((s, t)))
+        self._otsv.write(tsv_line((p.id, p.origin, p.mt.engine, f"{p.quality.score:.4f}", s, t)))
         self._es.write(s + "\n")
         self._en.write(t + "\n")
         self._tmx.write(_tmx_unit(p))
+        self._rows.append(p.to_dict())
+        self._chars += len(p.es) + len(p.en)
+        if self._chars >= ROW_GROUP_CHARS or len(self._rows) >= ROW_GROUP_ROWS:
+            self._flush()
         self.count += 1
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+
+        if self._rows:
+            self._parquet.write_table(pa.Table.from_pylist(self._rows, schema=self._schema))
+        self._rows, self._chars = [], 0
 
     def __exit__(self, *exc: Any) -> bool | None:
         if exc[0] is None:
+            self._flush()
             self._tmx.write(_TMX_TAIL)
         return self._stack.__exit__(*exc)
 
     def counts(self) -> dict[str, int]:
-        """Line-aligned files hold one line per pair (the TMX figure is its number of <tu>)."""
-        return {f"{self.stem}.{ext}": self.count for ext in ("jsonl", "tsv", "es", "en", "tmx")}
+        """Records per file: text files hold one line per pair plus a header line for the TSVs (the TMX
+        figure is its number of <tu>, the Parquet figure its rows)."""
+        out = {f"{self.stem}.{ext}": self.count for ext in ("jsonl", "parquet", "es", "en", "tmx")}
+        out.update({f"{self.stem}.tsv": self.count + 1, f"{self.stem}.origin.tsv": self.count + 1})
+        return out
 
 
 class JsonlWriter:
-    """Streams records to one JSON-lines file, atomically (see :func:`atomic_open`)."""
+    """Streams records (msgspec Structs or dicts) to one JSON-lines file, atomically (see :func:`atomic_open`)."""
 
     def __init__(self, path: Path) -> None:
         self._cm = atomic_open(path)
@@ -83,27 +138,32 @@ class JsonlWriter:
         self._fh = self._cm.__enter__()
         return self
 
-    def write(self, rec: dict[str, Any]) -> None:
-        self._fh.write(json.dumps(rec, ensure_ascii=False, sort_keys=True) + "\n")
+    def write(self, rec: Any) -> None:
+        if isinstance(rec, dict):
+            self._fh.write(json.dumps(rec, ensure_ascii=False, sort_keys=True) + "\n")
+        else:
+            self._fh.write(_PAIR_ENCODER.encode(rec).decode("utf-8") + "\n")
         self.count += 1
 
     def __exit__(self, *exc: Any) -> bool | None:
         return self._cm.__exit__(*exc)
 
 
-def write_parallel(folder: Path, pairs: Iterable[dict[str, Any]], stem: str = "es-en") -> dict[str, int]:
-    """``stem``.jsonl, .tsv, .es, .en and .tmx for the kept pairs; returns line counts per file."""
+def write_parallel(folder: Path, pairs: Iterable[schema.Pair], stem: str = "es-en") -> dict[str, int]:
+    """Every pair format for the kept pairs; returns record counts per file."""
     with ParallelWriter(folder, stem) as out:
         for p in pairs:
             out.write(p)
     return out.counts()
 
 
+# One source language for the whole file (Spanish first whatever the pair's original side), so readers
+# such as translate-toolkit take ``source`` = es and ``target`` = en for every unit.
 _TMX_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
              '<!DOCTYPE tmx SYSTEM "tmx14.dtd">\n'
              '<tmx version="1.4">\n'
              f'  <header creationtool="mt-normalise-pipeline" creationtoolversion={quoteattr(pipeline.__version__)} '
-             'datatype="plaintext" segtype="sentence" adminlang="en" srclang="*all*" o-tmf="jsonl"/>\n'
+             'datatype="plaintext" segtype="sentence" adminlang="en" srclang="es" o-tmf="jsonl"/>\n'
              "  <body>\n")
 _TMX_TAIL = "  </body>\n</tmx>\n"
 
@@ -112,15 +172,15 @@ def _xml_text(t: str) -> str:
     return escape(_XML_BAD.sub("", t))
 
 
-def _tmx_unit(p: dict[str, Any]) -> str:
-    """One <tu> per pair, its original side as srclang."""
-    origin = p.get("origin") or "es"
-    parts = [f'    <tu tuid={quoteattr(str(p["id"]))} srclang="{origin}">\n',
-             f'      <prop type="x-doc">{_xml_text(str(p.get("doc", "")))}</prop>\n',
-             f'      <prop type="x-engine">{_xml_text(str(p.get("engine", "")))}</prop>\n']
-    for lang in ((origin, "en" if origin == "es" else "es")):
-        parts.append(f'      <tuv xml:lang="{lang}"><seg>{_xml_text(one_line(p[lang]))}</seg></tuv>\n')
-    parts.append("    </tu>\n")
+def _tmx_unit(p: schema.Pair) -> str:
+    """One <tu> per pair, es then en; which side is the original, the engine and the score as <prop>s."""
+    props = (("x-origin", p.origin), ("x-engine", p.mt.engine), ("x-engine-version", p.mt.version),
+             ("x-quality", f"{p.quality.score:.4f}"), ("x-doc", p.doc))
+    parts = [f'    <tu tuid={quoteattr(p.id)} srclang="es">\n']
+    parts += [f'      <prop type="{k}">{_xml_text(v)}</prop>\n' for k, v in props]
+    parts += [f'      <tuv xml:lang="es"><seg>{_xml_text(one_line(p.es))}</seg></tuv>\n',
+              f'      <tuv xml:lang="en"><seg>{_xml_text(one_line(p.en))}</seg></tuv>\n',
+              "    </tu>\n"]
     return "".join(parts)
 
 

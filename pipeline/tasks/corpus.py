@@ -16,6 +16,7 @@ from pipeline.tasks.base import (PipelineTask, _hash, doc_id_for, forget_task_in
 from pipeline.tasks.document import (InputChanged, RepairTranslations, document_chain, document_fingerprint,
                                      final_output)
 from pipeline.corpus import export as corpus_logic
+from pipeline.corpus import quality as corpus_quality
 from pipeline.corpus.guards import PublishPolicy, publish_refusal
 
 
@@ -70,8 +71,9 @@ class ExportCorpus(CorpusTask):
     """Pairs, rejects, English documents and the report, written to corpus-versions/<fingerprint>/."""
 
     stage = "export"
-    sections = ("filters",)
-    version = 1
+    # the quality score uses the engine (round trip) and the language detector
+    sections = ("filters", "translation", "langid")
+    version = 2
 
     def requires(self):
         self.fingerprint()
@@ -87,6 +89,7 @@ class ExportCorpus(CorpusTask):
         if not hasattr(self, "_fp"):
             self._docs = self.document_fingerprints()
             self._fp = _hash(self.stage, str(self.version), pipeline_version, self.cfg.fingerprint(*self.sections),
+                             corpus_quality.MODEL_PATH.read_text(encoding="utf-8"),
                              *sorted(f"{doc_id_for(p)}={fp}" for p, fp in self._docs.items()))
         return self._fp
 

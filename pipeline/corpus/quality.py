@@ -1,0 +1,214 @@
+"""A quality score in [0, 1] for an es/en pair, offline, with its parts kept (like Bicleaner's score).
+
+Parts, each in [0, 1] with 1 = looks like a good pair:
+
+- ``round_trip``: character n-gram F1 (chrF-like, n = 1..4, case- and space-insensitive) between one side
+  and the project's own engine's translation of the other side. For a corpus pair whose ``origin`` is known,
+  only the machine-translated side is translated back into the original's language (the other direction
+  would compare the engine with itself); with no origin (``pipeline score``), both directions, the lower
+  kept. ``None`` when no engine is available;
+- ``langid``: P(the es side is Spanish) x P(the en side is English), from the project's language detector;
+- ``length``: agreement of the character-length ratio with the ratio of real es/en news pairs
+  (a Gaussian on log(len_en / len_es), centre and width fitted with the model);
+- ``numbers``: overlap (Jaccard) of the numbers, URLs and handles of both sides (1 when neither has any);
+- ``copy``: 1 - the share of lower-case words of 3+ letters found on both sides (untranslated words:
+  a copied side, or "cumplió con su counterpart").
+
+They are combined by a logistic model, ``score = sigmoid(b + sum(w_i * part_i))``, fitted by
+``benchmarks/quality_bench.py --fit`` on real news pairs against synthetic noise (misaligned pairs, copies,
+truncations) and shipped as ``pipeline/corpus/quality_model.json`` (one set of weights with ``round_trip``,
+one without).
+"""
+from __future__ import annotations
+
+import msgspec
+import json
+import math
+from collections import Counter
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+import regex
+
+from pipeline.corpus.filters import _links, _numbers
+from pipeline.corpus.schema import Quality
+
+MODEL_PATH = Path(__file__).with_name("quality_model.json")
+PARTS = ("round_trip", "langid", "length", "numbers", "copy")
+_WORD = regex.compile(r"(?<![\p{L}\p{N}])\p{Ll}{3,}(?![\p{L}\p{N}])")
+_SPACE = regex.compile(r"\s+")
+_LETTER = regex.compile(r"\p{L}")
+
+
+def chrf(hyp: str, ref: str, max_n: int = 4) -> float:
+    """Character n-gram F1 averaged over n = 1..max_n, ignoring case and whitespace.
+
+    >>> chrf("The house", "the house"), round(chrf("abc", "xyz"), 2)
+    (1.0, 0.0)
+    """
+    a, b = _SPACE.sub("", hyp.casefold()), _SPACE.sub("", ref.casefold())
+    if not a or not b:
+        return 0.0
+    total, used = 0.0, 0
+    for n in range(1, max_n + 1):
+        ga = Counter(a[i:i + n] for i in range(len(a) - n + 1))
+        gb = Counter(b[i:i + n] for i in range(len(b) - n + 1))
+        if not ga or not gb:
+            continue
+        hit = sum((ga & gb).values())
+        p, r = hit / sum(ga.values()), hit / sum(gb.values())
+        total += 0.0 if hit == 0 else 2 * p * r / (p + r)
+        used += 1
+    return total / used if used else 0.0
+
+
+def length_log_ratio(es: str, en: str) -> float:
+    return math.log((len(en.strip()) + 1) / (len(es.strip()) + 1))
+
+
+def numbers_agreement(es: str, en: str) -> float:
+    """Jaccard overlap of numbers, URLs and handles.
+
+    >>> numbers_agreement("Pagó 1.500 euros", "He paid 1,500 euros"), numbers_agreement("a 3", "b 4")
+    (1.0, 0.0)
+    """
+    a = _numbers(es) + _links(es)
+    b = _numbers(en) + _links(en)
+    union = sum((a | b).values())
+    return 1.0 if union == 0 else sum((a & b).values()) / union
+
+
+def copy_agreement(es: str, en: str) -> float:
+    """1 - share of lower-case words (3+ letters) present on both sides.
+
+    >>> round(copy_agreement("cumplió con su counterpart", "he met his counterpart"), 3)
+    0.667
+    >>> copy_agreement("Nos reunimos hoy", "We met today")
+    1.0
+    """
+    a, b = set(_WORD.findall(es)), set(_WORD.findall(en))
+    if not a or not b:
+        return 1.0
+    return 1.0 - len(a & b) / min(len(a), len(b))
+
+
+def lang_probability(detection: Any, expected: str) -> float:
+    """P(text is ``expected``) from a detection: its confidence when it says so, 1 - confidence when it says
+    the other pair language, 0.5 when undetermined, 0 for a third language."""
+    lang, conf = getattr(detection, "lang", "und"), float(getattr(detection, "confidence", 0.0))
+    if lang == expected:
+        return conf
+    if lang in ("es", "en"):
+        return 1.0 - conf
+    return 0.5 if lang == "und" else 0.0
+
+
+def load_model(path: Path = MODEL_PATH) -> dict[str, Any]:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def combine(parts: dict[str, Optional[float]], model: dict[str, Any]) -> float:
+    """The logistic combination of the parts (the weights without ``round_trip`` when it is None)."""
+    key = "with_round_trip" if parts.get("round_trip") is not None else "without_round_trip"
+    m = model[key]
+    z = m["intercept"] + sum(w * float(parts[name]) for name, w in m["weights"].items())
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+
+def length_agreement(log_ratio: float, model: dict[str, Any]) -> float:
+    mu, sigma = model["length"]["mu"], model["length"]["sigma"]
+    return math.exp(-0.5 * ((log_ratio - mu) / sigma) ** 2)
+
+
+def _without_cache(tcfg: Any) -> Any:
+    """The translation config with the cache off (a scorer must not write a cache into the cwd)."""
+    try:
+        cache = msgspec.structs.replace(tcfg.cache, enabled=False)
+        return msgspec.structs.replace(tcfg, cache=cache)
+    except TypeError:  # config types that are not dataclasses (msgspec Structs)
+        import msgspec
+        return msgspec.structs.replace(tcfg, cache=msgspec.structs.replace(tcfg.cache, enabled=False))
+
+
+class QualityScorer:
+    """Scores pairs in batches (one engine call per direction per batch).
+
+    ``translator``/``detector`` default to the project's own, built from ``cfg``; pass
+    ``round_trip=False`` to score without an engine.
+    """
+
+    def __init__(self, cfg: Any, *, translator: Any = None, detector: Any = None, round_trip: bool = True,
+                 model: dict[str, Any] | None = None) -> None:
+        self.model = model or load_model()
+        self.engine_error: str | None = None
+        self.translator = translator
+        self._own_translator = False
+        if round_trip and translator is None:
+            from pipeline.translate.translator import Translator
+            self.translator = Translator(_without_cache(cfg.translation))
+            self._own_translator = True
+        if not round_trip:
+            self.translator = None
+        if detector is None:
+            from pipeline.langid.detector import LanguageDetector
+            detector = LanguageDetector(cfg.langid)
+        self.detector = detector
+
+    def close(self) -> None:
+        if self._own_translator and self.translator is not None:
+            self.translator.close()
+
+    def _translate(self, texts: list[str], src: str, tgt: str) -> list[Optional[str]]:
+        if not texts:
+            return []
+        if self.translator is None or self.engine_error:
+            return [None] * len(texts)
+        try:
+            out = [r.text for r in self.translator.translate(texts, src, tgt)]
+            # a text with no letters ("1.", a URL) has nothing to translate: it stands for itself
+            return [t if o is None and not _LETTER.search(t) else o for t, o in zip(texts, out)]
+        except Exception as exc:  # engine missing or broken: score without round trip, say why once
+            self.engine_error = f"{type(exc).__name__}: {exc}"
+            return [None] * len(texts)
+
+    def round_trips(self, pairs: Sequence[tuple[str, str]],
+                    origins: Sequence[Optional[str]]) -> list[Optional[float]]:
+        need_en = [i for i, o in enumerate(origins) if o != "en"]  # es side translated, compared with en
+        need_es = [i for i, o in enumerate(origins) if o != "es"]
+        out_en = dict(zip(need_en, self._translate([pairs[i][0] for i in need_en], "es", "en")))
+        out_es = dict(zip(need_es, self._translate([pairs[i][1] for i in need_es], "en", "es")))
+        scores: list[Optional[float]] = []
+        for i, (es, en) in enumerate(pairs):
+            vals = []
+            if i in out_en:
+                vals.append(None if out_en[i] is None else chrf(out_en[i], en))
+            if i in out_es:
+                vals.append(None if out_es[i] is None else chrf(out_es[i], es))
+            scores.append(None if not vals or any(v is None for v in vals) else min(vals))
+        return scores
+
+    def raw_parts(self, pairs: Sequence[tuple[str, str]],
+                  origins: Sequence[Optional[str]] | None = None) -> list[dict[str, Optional[float]]]:
+        """The parts before the model: ``length`` is still the log length ratio here."""
+        origins = list(origins) if origins is not None else [None] * len(pairs)
+        rts = self.round_trips(pairs, origins) if self.translator is not None else [None] * len(pairs)
+        out = []
+        for (es, en), rt in zip(pairs, rts):
+            out.append({
+                "round_trip": rt,
+                "langid": lang_probability(self.detector.detect(es), "es")
+                * lang_probability(self.detector.detect(en), "en"),
+                "length": length_log_ratio(es, en),
+                "numbers": numbers_agreement(es, en),
+                "copy": copy_agreement(es, en),
+            })
+        return out
+
+    def finish(self, raw: dict[str, Optional[float]]) -> Quality:
+        parts = dict(raw, length=length_agreement(float(raw["length"]), self.model))
+        parts = {k: (None if v is None else round(float(v), 4)) for k, v in parts.items()}
+        return Quality(score=round(combine(parts, self.model), 4), **parts)
+
+    def score(self, pairs: Sequence[tuple[str, str]],
+              origins: Sequence[Optional[str]] | None = None) -> list[Quality]:
+        return [self.finish(r) for r in self.raw_parts(pairs, origins)]
