@@ -156,7 +156,8 @@ def test_install_from_index_update_and_remove(server, archives, tmp_path, capsys
     rc, out, _ = models_cli(capsys, tmp_path, "install", "--from-index", "es", "en", "--index", index)
     assert rc == 0 and "installed es->en translate-es_en 1.0" in out
     assert models.find_package("es", "en", tmp_path).version == "1.0"
-    assert not any((tmp_path / ".downloads").iterdir())  # the archive is deleted once installed
+    # The archive is deleted once installed; the folder holds the package, the cached index and the lock.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".index.json", ".lock", "translate-es_en-1_0"]
     rc, out, _ = models_cli(capsys, tmp_path, "available", "--index", index)
     assert out.splitlines() == ["es->en\ttranslate-es_en 1.0\tinstalled"]
 
@@ -198,6 +199,8 @@ def test_interrupted_download_resumes(server, archives, tmp_path, capsys, honour
     assert f"connection closed after {cut} of {len(data)} bytes" in err[0]
     assert "run the command again to resume" in err[0]
     assert models.list_packages(tmp_path) == []
+    (part,) = [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+    assert part.read_bytes() == data[:cut]
 
     rc, out, _ = models_cli(capsys, tmp_path, "install", "--from-index", "es", "en", "--index", index)
     assert rc == 0 and "installed es->en" in out
@@ -212,7 +215,7 @@ def test_checksum_mismatch_installs_nothing_and_discards_the_download(server, ar
     rc, _, err = models_cli(capsys, tmp_path, "install", "--from-index", "es", "en", "--index", index)
     assert rc == 1 and len(err) == 1 and "checksum mismatch" in err[0] and "0" * 64 in err[0]
     assert models.list_packages(tmp_path) == []
-    assert list((tmp_path / ".downloads").iterdir()) == []  # the next attempt starts afresh
+    assert not [p for p in tmp_path.iterdir() if ".argosmodel" in p.name]  # the next attempt starts afresh
 
 
 @pytest.mark.parametrize("args", [["available"], ["install", "--from-index", "es", "en"], ["update"]])

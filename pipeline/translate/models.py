@@ -30,7 +30,6 @@ DEFAULT_INDEX_URL = "https://raw.githubusercontent.com/argosopentech/argospm-ind
 TIMEOUT_S = 10.0  # per connect and per read: an unreachable host fails in seconds, a live one may be slow
 _CHUNK = 1 << 16
 _INDEX_CACHE = ".index.json"  # last index read from a URL, used when the URL cannot be reached
-_DOWNLOADS = ".downloads"  # .part files of interrupted downloads, resumed by the next attempt
 
 
 class InstallError(RuntimeError):
@@ -367,7 +366,7 @@ def _verify(path: Path, sums: dict[str, str]) -> None:
 
 def download(entry: IndexEntry, directory: str | Path = "",
              progress: Callable[[int, int | None], None] | None = None) -> Path:
-    """Download ``entry`` into ``<packages dir>/.downloads`` and return the file.
+    """Download ``entry`` into a hidden file in the packages directory and return it.
 
     Bytes go to a ``.part`` file; an interrupted download keeps it and the next call asks for the rest
     with an HTTP Range request (a server that ignores Range sends it all again). Each link is tried once.
@@ -375,9 +374,10 @@ def download(entry: IndexEntry, directory: str | Path = "",
     """
     if not entry.links:
         raise InstallError(f"the index gives no download link for {entry.name} {entry.version}")
-    folder = packages_dir(str(directory)) / _DOWNLOADS
+    # Hidden files, not a folder: argostranslate takes every folder in the packages directory for a package.
+    folder = packages_dir(str(directory))
     folder.mkdir(parents=True, exist_ok=True)
-    final = folder / f"{_safe_name(entry.name)}-{_safe_name(entry.version)}.argosmodel"
+    final = folder / f".{_safe_name(entry.name)}-{_safe_name(entry.version)}.argosmodel"
     part = final.with_name(final.name + ".part")
     errors = []
     for url in entry.links:
