@@ -34,7 +34,7 @@ def run(args) -> int:
               file=sys.stderr)
         return 1
     if not (folder / "manifest.json").is_file():
-        known = sorted(p.name for p in versions.glob("*") if (p / "manifest.json").is_file()) if versions.is_dir() else []
+        known = sorted(p.name for p in versions.glob("*") if (p / "manifest.json").is_file())
         print(f"pipeline report: {folder} is not a complete corpus version"
               + (f" (versions: {', '.join(known)})" if known else ""), file=sys.stderr)
         return 1

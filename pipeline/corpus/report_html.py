@@ -152,8 +152,8 @@ def after(runs: list[tuple[str, str]]) -> str:
 def word_diff(a: str, b: str) -> list[tuple[str, str]]:
     """Runs of a word-level diff of ``a`` -> ``b``.
 
-    >>> word_diff("And he said X", "X said")
-    [('del', 'And he said '), ('same', 'X'), ('ins', ' said')]
+    >>> word_diff("in Caracas And Moscow", "in Caracas and Moscow")
+    [('same', 'in Caracas '), ('del', 'And'), ('ins', 'and'), ('same', ' Moscow')]
     """
     ta, tb = re.findall(r"\s+|\S+", a), re.findall(r"\s+|\S+", b)
     runs: list[tuple[str, str]] = []
@@ -292,9 +292,9 @@ class Version:
 
     def published(self) -> str:
         for rec in reversed(publish_log(self.folder)):
-            if rec.get("version") == self.folder.name and isinstance(rec.get("published"), str):
+            if rec.get("version") in (self.id, self.folder.name) and isinstance(rec.get("published"), str):
                 return rec["published"]
-        return "not published"
+        return "not yet, when this page was rendered"
 
     def mapping(self, key: str) -> Counter[str]:
         d = self.report.get(key)
@@ -430,16 +430,18 @@ def render_report(version_dir: Path, previous_dir: Path | None = None) -> str:
                 pool[rule].append({"id": rid, "line": n, "runs": runs, "target": rep.get("target", ""),
                                    "es": es, "rules": rules})
 
-    # Each sentence illustrates one rule only: one-rule pairs first, then pairs not used for another rule.
+    # Each sentence illustrates one rule only: rules with the fewest candidates choose first, one-rule
+    # pairs before pairs that several rules changed.
     used: set[Any] = set()
-    repair_examples = []
-    for rule, count in sorted(rule_counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        chosen = []
+    chosen: dict[str, list[dict[str, Any]]] = {}
+    for rule in sorted(rule_counts, key=lambda r: (len(single.get(r, [])) + len(multi.get(r, [])), r)):
+        chosen[rule] = []
         for ex in single.get(rule, []) + multi.get(rule, []):
-            if len(chosen) < k and ex["id"] not in used:
-                chosen.append(ex)
+            if len(chosen[rule]) < k and ex["id"] not in used:
+                chosen[rule].append(ex)
                 used.add(ex["id"])
-        repair_examples.append({"rule": rule, "count": count, "examples": chosen, "shown_under": []})
+    repair_examples = [{"rule": rule, "count": count, "examples": chosen[rule], "shown_under": []}
+                       for rule, count in sorted(rule_counts.items(), key=lambda kv: (-kv[1], kv[0]))]
     # A rule whose every example pair already illustrates another rule points there instead.
     for entry in repair_examples:
         if not entry["examples"]:
@@ -481,7 +483,8 @@ def render_report(version_dir: Path, previous_dir: Path | None = None) -> str:
     for row in rows:
         q = row.pop("quality")
         row["quality"] = round(statistics.fmean(q), 3) if q else None
-        row["link"] = f"documents/{row['doc']}.en.txt" if (folder / "documents" / f"{row['doc']}.en.txt").is_file() else ""
+        link = f"documents/{row['doc']}.en.txt"
+        row["link"] = link if (folder / link).is_file() else ""
     hidden = 0
     if len(rows) > MAX_DOC_ROWS:
         rows.sort(key=lambda r: (-r["rejects"], r["doc"]))

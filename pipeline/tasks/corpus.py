@@ -14,6 +14,7 @@ from pipeline.tasks.base import (PipelineTask, _hash, doc_id_for, forget_task_in
                                  pipeline, read_stage)
 from pipeline.tasks.document import RepairTranslations, document_chain, document_fingerprint, final_output
 from pipeline.corpus import export as corpus_logic
+from pipeline.corpus import report_html
 
 
 class CorpusTask(PipelineTask):
@@ -96,6 +97,8 @@ class ExportCorpus(CorpusTask):
 
         try:
             manifest = corpus_logic.write_corpus(tmp, documents(), self.cfg, version=self.fingerprint())
+            # The page compares with the version published before this one (the one `corpus` points at now).
+            report_html.write_report(tmp, report_html.previous_version(final))
         except BaseException:  # disk full, killed worker ...: leave no half-written version behind
             shutil.rmtree(tmp, ignore_errors=True)
             raise
