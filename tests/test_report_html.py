@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -263,6 +264,16 @@ def test_later_schema_with_quality_and_missing_keys(tmp_path):
     assert page.tables["identity"][1] == ["version", "v"]
 
 
+def test_same_files_same_page(two_versions, tmp_path):
+    # A killed export reruns and must write the same bytes: nothing on the page comes from the clock.
+    root, v1, v2 = two_versions
+    (root / "publish-log.jsonl").write_text(json.dumps({"version": "v1", "published": "2026-01-01T00:00:00Z"}) + "\n")
+    first = report_html.render_report(v2, v1)
+    os.utime(v2 / "manifest.json", (0, 0))
+    assert report_html.render_report(v2, v1) == first
+    assert "not yet when this page was written, at <time data-file-time>" in first
+
+
 def test_write_report_keeps_the_manifest_true(two_versions):
     root, v1, v2 = two_versions
     report_html.write_report(v2, v1)
@@ -307,8 +318,10 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 @pytest.mark.skipif(not CHROMIUM, reason="Debian's chromium is not installed (apt-get install chromium)")
 def test_page_in_a_headless_browser(two_versions, tmp_path):
-    _, v1, v2 = two_versions
+    root, v1, v2 = two_versions
+    (root / "publish-log.jsonl").write_text("")  # v2 not published yet: the page shows when it was written
     report_html.write_report(v2, v1)
+    os.utime(v2 / "report.html", (1741064767, 1741064767))
     res = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                           f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", (v2 / "report.html").as_uri()],
                          capture_output=True, text=True, timeout=120)
@@ -316,6 +329,7 @@ def test_page_in_a_headless_browser(two_versions, tmp_path):
     assert res.returncode == 0 and "</html>" in dom, res.stderr[-2000:]
     # The inline script ran: it sorted the table by rejects (descending), marking what it did.
     assert 'data-sorted="rejects descending"' in dom
+    assert "<time data-file-time=\"\">2025-03-04 05:06:07Z</time>" in dom
     page = Page(dom)
     rows = page.body()
     # Written in document order; sorted by rejects, most first, ties by document name.

@@ -279,22 +279,11 @@ class Version:
         c = self.report.get("config")
         return c if isinstance(c, dict) else {}
 
-    def built(self) -> str:
-        for key in ("created", "generated", "built"):
-            if isinstance(self.report.get(key), str):
-                return self.report[key]
-        for name in ("manifest.json", "report.json"):
-            try:
-                return _utc((self.folder / name).stat().st_mtime)
-            except OSError:
-                continue
-        return "?"
-
-    def published(self) -> str:
+    def published(self) -> str | None:
         for rec in reversed(publish_log(self.folder)):
             if rec.get("version") in (self.id, self.folder.name) and isinstance(rec.get("published"), str):
                 return rec["published"]
-        return "not yet, when this page was rendered"
+        return None
 
     def mapping(self, key: str) -> Counter[str]:
         d = self.report.get(key)
@@ -344,7 +333,7 @@ def _identity(cur: Version, prev: Version | None) -> list[dict[str, Any]]:
     def facts(v: Version) -> dict[str, str]:
         c, cfg = v.counts(), v.config()
         acc = v.report.get("accounting") if isinstance(v.report.get("accounting"), dict) else {}
-        out = {"version": v.id, "built": v.built(), "published": v.published(),
+        out = {"version": v.id, "published": v.published() or "",
                "config digest": str(cfg.get("fingerprint", "?")), "config file": str(cfg.get("source", "?"))}
         for direction, label in v.engines().items():
             out[f"engine {direction}"] = label
@@ -357,8 +346,11 @@ def _identity(cur: Version, prev: Version | None) -> list[dict[str, Any]]:
 
     a, b = facts(cur), (facts(prev) if prev else {})
     keys = list(a) + [k for k in b if k not in a]
+    # An unpublished version's page says when it was written from the file's own time (JS), so that a
+    # rerun writes the same bytes.
     return [{"what": k, "now": a.get(k, "—"), "before": b.get(k, "—") if prev else "",
-             "changed": bool(prev) and a.get(k) != b.get(k) and k not in ("built", "published")} for k in keys]
+             "file_time": k == "published" and not a[k],
+             "changed": bool(prev) and a.get(k) != b.get(k) and k != "published"} for k in keys]
 
 
 def _delta_rows(now: Counter[str], before: Counter[str]) -> list[dict[str, Any]]:
