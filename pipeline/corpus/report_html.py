@@ -329,11 +329,11 @@ def previous_version(version_dir: Path) -> Path | None:
 # The page
 
 
-def _identity(cur: Version, prev: Version | None) -> list[dict[str, Any]]:
+def _identity(cur: Version, prev: Version | None, exporting: bool) -> list[dict[str, Any]]:
     def facts(v: Version) -> dict[str, str]:
         c, cfg = v.counts(), v.config()
         acc = v.report.get("accounting") if isinstance(v.report.get("accounting"), dict) else {}
-        out = {"version": v.id, "published": v.published() or "",
+        out = {"version": v.id, "published": "" if exporting and v is cur else v.published() or "",
                "config digest": str(cfg.get("fingerprint", "?")), "config file": str(cfg.get("source", "?"))}
         for direction, label in v.engines().items():
             out[f"engine {direction}"] = label
@@ -359,8 +359,13 @@ def _delta_rows(now: Counter[str], before: Counter[str]) -> list[dict[str, Any]]
     return sorted(rows, key=lambda r: (-r["delta"], -r["now"], r["name"]))
 
 
-def render_report(version_dir: Path, previous_dir: Path | None = None) -> str:
-    """The HTML page for the corpus version in ``version_dir``, compared with ``previous_dir`` if given."""
+def render_report(version_dir: Path, previous_dir: Path | None = None, *, exporting: bool = False) -> str:
+    """The HTML page for the corpus version in ``version_dir``, compared with ``previous_dir`` if given.
+
+    ``exporting``: the export is writing this version now; its page then never shows an earlier
+    publication of the same version from the log, so a rerun (after a kill, or after ``pipeline rerun``
+    set the version aside) writes the same bytes.
+    """
     import jinja2
 
     folder = Path(version_dir)
@@ -516,7 +521,7 @@ def render_report(version_dir: Path, previous_dir: Path | None = None) -> str:
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     acc = cur.report.get("accounting") if isinstance(cur.report.get("accounting"), dict) else {}
     return env.get_template("report.html.j2").render(
-        version=cur.id, counts=cur.counts(), accounting=acc, identity=_identity(cur, prev),
+        version=cur.id, counts=cur.counts(), accounting=acc, identity=_identity(cur, prev, exporting),
         previous=prev.id if prev else None, diff=diff, docs=rows, hidden_docs=hidden,
         has_quality=bool(qualities), charts=charts,
         reasons=sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])),
@@ -529,7 +534,8 @@ def render_report(version_dir: Path, previous_dir: Path | None = None) -> str:
     )
 
 
-def write_report(version_dir: Path, previous_dir: Path | None = None, output: Path | None = None) -> Path:
+def write_report(version_dir: Path, previous_dir: Path | None = None, output: Path | None = None, *,
+                 exporting: bool = False) -> Path:
     """Render and write ``report.html`` (into the version folder unless ``output`` is given), atomically.
 
     Written into the version folder, the page's entry in manifest.json is brought up to date too, so the
@@ -538,7 +544,7 @@ def write_report(version_dir: Path, previous_dir: Path | None = None, output: Pa
     from pipeline.io import atomic_open
 
     folder = Path(version_dir)
-    page = render_report(folder, previous_dir)
+    page = render_report(folder, previous_dir, exporting=exporting)
     target = Path(output) if output else folder / "report.html"
     with atomic_open(target) as fh:
         fh.write(page)

@@ -98,7 +98,7 @@ class ExportCorpus(CorpusTask):
         try:
             manifest = corpus_logic.write_corpus(tmp, documents(), self.cfg, version=self.fingerprint())
             # The page compares with the version published before this one (the one `corpus` points at now).
-            report_html.write_report(tmp, report_html.previous_version(final))
+            report_html.write_report(tmp, report_html.previous_version(final), exporting=True)
         except BaseException:  # disk full, killed worker ...: leave no half-written version behind
             shutil.rmtree(tmp, ignore_errors=True)
             raise
