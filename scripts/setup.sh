@@ -6,11 +6,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(apertium-eng-spa hunspell-en-us)
+# Only for the tests (`setup.sh --test`, called by scripts/test.sh): a headless browser that opens
+# report.html; without it that one test is skipped, so a failed install is only a warning.
+TEST_APT_PACKAGES=(chromium)
 PY=${PYTHON:-python3}
 
 need_apt=()
 command -v apertium >/dev/null 2>&1 && [ -e /usr/share/apertium/modes/spa-eng.mode ] || need_apt+=(apertium-eng-spa)
 [ -e /usr/share/hunspell/en_US.dic ] || need_apt+=(hunspell-en-us)
+if [ "${1:-}" = "--test" ]; then
+  command -v chromium >/dev/null 2>&1 || need_apt+=("${TEST_APT_PACKAGES[@]}")
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo -n"

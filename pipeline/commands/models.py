@@ -1,47 +1,131 @@
-"""``pipeline models``: install argostranslate packages (local file/folder or the index), list them."""
+"""``pipeline models``: offline translation packages: install, list, available, remove, update.
+
+Exit status: 0 ok, 1 the action failed (one line on stderr says why), 2 usage.
+"""
 from __future__ import annotations
 
+import argparse
 import sys
 
 from pipeline.config import load_config
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("models", help="manage offline argostranslate packages")
+    p = subparsers.add_parser("models", help="manage offline translation packages (argos format)")
     p.add_argument("--packages-dir", default=None, help="override translation.argos.packages_dir")
+    # Also accepted after the action (`pipeline models list --packages-dir D`).
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--packages-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    indexed = argparse.ArgumentParser(add_help=False, parents=[common])
+    indexed.add_argument("--index", default=None, metavar="URL|PATH",
+                         help="package index: a URL or a local copy of the JSON (default: "
+                              "$PIPELINE_MODELS_INDEX or argos' public index; an unreachable URL falls back "
+                              "to the copy cached by the last successful read)")
     sub = p.add_subparsers(dest="models_command", metavar="ACTION")
     sub.required = True
-    inst = sub.add_parser("install", help="install PATH (.argosmodel or folder) or --from-index SRC TGT")
+    inst = sub.add_parser("install", parents=[indexed],
+                          help="install PATH (.argosmodel or folder) or --from-index SRC TGT")
     inst.add_argument("path", nargs="?", default=None)
     inst.add_argument("--from-index", nargs=2, metavar=("SRC", "TGT"), default=None)
-    sub.add_parser("list", help="list installed packages")
+    sub.add_parser("list", parents=[common], help="list installed packages")
+    sub.add_parser("available", parents=[indexed], help="list the packages in the index")
+    rm = sub.add_parser("remove", parents=[common], help="remove installed packages: SRC TGT, or NAME")
+    rm.add_argument("what", nargs="+", metavar="SRC TGT | NAME")
+    sub.add_parser("update", parents=[indexed], help="install newer versions listed in the index")
     p.set_defaults(func=run)
 
 
+def _err(msg: str) -> None:
+    print(f"pipeline models: {msg}", file=sys.stderr)
+
+
+def _progress():
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int | None) -> None:
+        of = f" of {total / 1e6:.1f}" if total else ""
+        print(f"\rdownloading: {done / 1e6:.1f}{of} MB", end="", file=sys.stderr, flush=True)
+    return show
+
+
 def run(args) -> int:
-    from pipeline.translate import models as argos_models
+    from pipeline.translate import models as m
 
     directory = args.packages_dir
     if directory is None:
         directory = load_config(args.config).translation.argos.packages_dir
-    if args.models_command == "list":
-        pkgs = argos_models.list_packages(directory)
-        print(f"packages dir: {argos_models.packages_dir(directory)}")
-        for p in pkgs:
-            print(f"{p.from_code}->{p.to_code}\t{p.label}\t{p.path}")
-        if not pkgs:
-            print("no argos packages installed (apertium is used where available)")
-        return 0
-    if bool(args.path) == bool(args.from_index):
-        print("pipeline models install: give PATH or --from-index SRC TGT (one of them)", file=sys.stderr)
-        return 2
+    action = args.models_command
     try:
-        if args.path:
-            pkg = argos_models.install(args.path, directory)
-        else:
-            pkg = argos_models.install_from_index(*args.from_index, directory=directory)
-    except argos_models.InstallError as exc:
-        print(f"pipeline models install: {exc}", file=sys.stderr)
+        if action == "list":
+            return _list(m, directory)
+        if action == "available":
+            return _available(m, directory, args.index)
+        if action == "remove":
+            return _remove(m, directory, args.what)
+        if action == "update":
+            return _update(m, directory, args.index)
+        return _install(m, directory, args)
+    except m.InstallError as exc:
+        if sys.stderr.isatty():
+            print(file=sys.stderr)  # end a progress line
+        _err(str(exc))
         return 1
+
+
+def _list(m, directory) -> int:
+    pkgs = m.list_packages(directory)
+    print(f"packages dir: {m.packages_dir(directory)}")
+    for p in pkgs:
+        print(f"{p.from_code}->{p.to_code}\t{p.label}\t{p.path}")
+    if not pkgs:
+        print("no argos packages installed (apertium is used where available)")
+    return 0
+
+
+def _available(m, directory, index) -> int:
+    entries = m.read_index(index, directory, note=_err)
+    installed = {}
+    for p in m.list_packages(directory):
+        installed.setdefault((p.from_code, p.to_code), []).append(p.version)
+    for e in sorted(entries, key=lambda e: (e.from_code, e.to_code, m._version_key(e.version))):
+        have = installed.get((e.from_code, e.to_code), [])
+        state = ("installed" if e.version in have else
+                 f"update (installed {max(have, key=m._version_key)})" if have and
+                 all(m.newer(e.version, v) for v in have) else "")
+        print(f"{e.from_code}->{e.to_code}\t{e.name} {e.version}\t{state}".rstrip())
+    if not entries:
+        print("the index lists no packages")
+    return 0
+
+
+def _remove(m, directory, what) -> int:
+    if len(what) > 2:
+        _err("remove takes SRC TGT or one NAME")
+        return 2
+    for p in m.remove(*what, directory=directory):
+        print(f"removed {p.from_code}->{p.to_code} {p.label} from {p.path}")
+    return 0
+
+
+def _update(m, directory, index) -> int:
+    todo = m.updates(m.read_index(index, directory, note=_err), directory)
+    for u in todo:
+        new = m.apply_update(u, directory, _progress())
+        print(f"updated {new.from_code}->{new.to_code} {u.installed.version} -> {new.version} at {new.path}")
+    if not todo:
+        print("all installed packages are up to date")
+    return 0
+
+
+def _install(m, directory, args) -> int:
+    if bool(args.path) == bool(args.from_index):
+        _err("install: give PATH or --from-index SRC TGT (one of them)")
+        return 2
+    if args.path:
+        pkg = m.install(args.path, directory)
+    else:
+        pkg = m.install_from_index(*args.from_index, directory=directory, index=args.index, note=_err,
+                                   progress=_progress())
     print(f"installed {pkg.from_code}->{pkg.to_code} {pkg.label} at {pkg.path}")
     return 0

@@ -16,6 +16,7 @@ from pipeline.tasks.base import (PipelineTask, _hash, doc_id_for, forget_task_in
 from pipeline.tasks.document import (InputChanged, RepairTranslations, document_chain, document_fingerprint,
                                      final_output)
 from pipeline.corpus import export as corpus_logic
+from pipeline.corpus import report_html
 from pipeline.corpus import quality as corpus_quality
 from pipeline.corpus.guards import PublishPolicy, publish_refusal
 
@@ -133,6 +134,8 @@ class ExportCorpus(CorpusTask):
 
         try:
             manifest = corpus_logic.write_corpus(tmp, documents(), self.cfg, version=self.fingerprint())
+            # The page compares with the version published before this one (the one `corpus` points at now).
+            report_html.write_report(tmp, report_html.previous_version(final), exporting=True)
             self.verify_inputs()
         except BaseException:  # disk full, killed worker ...: leave no half-written version behind
             shutil.rmtree(tmp, ignore_errors=True)
