@@ -6,8 +6,8 @@ the glossary and restores. Also prints the share of protected spans kept byte-id
 """
 from __future__ import annotations
 
+import msgspec
 import argparse
-import dataclasses
 import sys
 from pathlib import Path
 
@@ -43,7 +43,7 @@ def main() -> int:
     ref = Path(a.ref).read_text(encoding="utf-8").splitlines()
     assert len(src) == len(ref), "src and ref must have the same number of lines"
     cfg = load_config(a.config).translation
-    cfg = dataclasses.replace(cfg, cache=dataclasses.replace(cfg.cache, enabled=False),
+    cfg = msgspec.structs.replace(cfg, cache=msgspec.structs.replace(cfg.cache, enabled=False),
                               **({"engine": a.engine} if a.engine else {}))
     engine = get_engine(cfg, a.src_lang, a.tgt_lang)
     raw = engine.translate_batch(src, a.src_lang, a.tgt_lang)

@@ -3,7 +3,7 @@
 describes the files, every pair has a score, and the accounting identity is checked on the written files."""
 from __future__ import annotations
 
-import dataclasses
+import msgspec
 import json
 import subprocess
 import sys
@@ -105,7 +105,7 @@ def test_every_pair_has_a_score_and_provenance(corpora):
 
 def test_min_quality_rejects_with_the_score(tmp_path):
     cfg = Config()
-    cfg = dataclasses.replace(cfg, filters=dataclasses.replace(cfg.filters, min_quality=1.0))
+    cfg = msgspec.structs.replace(cfg, filters=msgspec.structs.replace(cfg.filters, min_quality=1.0))
     write_corpus(tmp_path, [make_document("d", B)], cfg, "v", scorer=light_scorer())
     rejects = [json.loads(x) for x in (tmp_path / "rejected.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [r["reason"] for r in rejects] == ["filter:min_quality"] * 2

@@ -236,7 +236,7 @@ def test_links_fifos_and_folders_are_rejected_with_a_reason(tmp_path, capsys):
                        "loop.txt": "document:symlink_loop", "pipe.txt": "document:fifo",
                        "archive": "document:directory"}
     pairs = jsonl(output / "corpus" / "es-en.jsonl")
-    assert not any("swordfish" in (p["en"] + p["es"]) for p in pairs)
+    assert not any("swordfish" in (p["translation"]["en"] + p["translation"]["es"]) for p in pairs)
     report = json.loads((output / "corpus" / "report.json").read_text(encoding="utf-8"))
     assert {d["doc"]: d["status"] for d in report["inputs"]}["inside-link"] == "ok"  # a link inside is read
 

@@ -65,7 +65,7 @@ def stage_files(out: Path) -> dict[str, set[str]]:
 def opec_english(out: Path) -> str:
     """The English side of the pairs of the article that quotes the OPEP+."""
     lines = (out / "corpus" / "es-en.jsonl").read_text(encoding="utf-8").splitlines()
-    return " ".join(json.loads(x)["en"] for x in lines if json.loads(x)["doc"] == "opec")
+    return " ".join(json.loads(x)["translation"]["en"] for x in lines if json.loads(x)["doc"] == "opec")
 
 
 def test_run_with_a_copied_config_and_glossary_then_edit_the_glossary(installed, tmp_path):

@@ -122,12 +122,7 @@ def length_agreement(log_ratio: float, model: dict[str, Any]) -> float:
 
 def _without_cache(tcfg: Any) -> Any:
     """The translation config with the cache off (a scorer must not write a cache into the cwd)."""
-    try:
-        cache = msgspec.structs.replace(tcfg.cache, enabled=False)
-        return msgspec.structs.replace(tcfg, cache=cache)
-    except TypeError:  # config types that are not dataclasses (msgspec Structs)
-        import msgspec
-        return msgspec.structs.replace(tcfg, cache=msgspec.structs.replace(tcfg.cache, enabled=False))
+    return msgspec.structs.replace(tcfg, cache=msgspec.structs.replace(tcfg.cache, enabled=False))
 
 
 class QualityScorer:
