@@ -42,7 +42,7 @@ def repair_source_stage(segments: list[Segment], repairer: Any, context: Any) ->
     from artefacts); pure-English translation units only, mixed ones are repaired after translation."""
     for seg in segments:
         if is_translation_unit(seg) and _languages(seg) == {"en"}:
-            result = repairer.repair(seg.text, context)
+            result = repairer.repair(seg.text, context, original=True)
             seg.en = result.text
             _record_repair(seg, "source", result)
     return segments

@@ -345,3 +345,19 @@ def test_line_tools_keep_every_line_of_bad_bytes(tool):
     assert b"line 2: bytes that are not UTF-8" in done.stderr and b"line 3:" in done.stderr
     if tool[0] == "translate":
         assert out[3] == "@Fariacrt ?"  # nothing to translate: the handle is kept, not an empty line
+
+
+def test_literal_placeholder_mark_in_an_english_article_is_kept(tmp_path):
+    """'⟦0⟧' written by an author is content: the English side keeps it (it used to be stripped as an
+    engine artefact by the source repair)."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "marks.txt").write_text("The manual says to type ⟦0⟧ into the box before saving the form.\n",
+                                      encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_cli(write_config(tmp_path), inputs, out) == 0
+    pairs = [json.loads(x) for x in (out / "corpus" / "es-en.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [p["translation"]["en"] for p in pairs] == [
+        "The manual says to type ⟦0⟧ into the box before saving the form."]
+    assert "⟦0⟧" in pairs[0]["translation"]["es"]
+    assert "⟦0⟧" in (out / "corpus" / "documents" / "marks.en.txt").read_text(encoding="utf-8")

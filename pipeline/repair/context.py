@@ -75,3 +75,6 @@ class RuleContext:
     doc: DocumentContext | None = None
     source: str | None = None  # the text the engine translated, when known
     stats: CaseStats = field(default_factory=load_case_stats)  # casing statistics of real English
+    # True for an author's text (an English original repaired before translation): nothing in it was
+    # produced by an engine, so engine marks such as a literal '⟦0⟧' are content, not artefacts.
+    original: bool = False

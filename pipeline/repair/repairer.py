@@ -54,8 +54,8 @@ class Repairer:
         self.stats = stats if stats is not None else load_case_stats()
 
     def repair(self, text: str, context: DocumentContext | None = None,
-               source: str | None = None) -> RepairResult:
-        ctx = RuleContext(self.lexicon, context, source, self.stats)
+               source: str | None = None, original: bool = False) -> RepairResult:
+        ctx = RuleContext(self.lexicon, context, source, self.stats, original)
         steps: list[dict] = []
         flagged: list[dict] = []
         seen_flags: set[tuple] = set()

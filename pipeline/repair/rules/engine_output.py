@@ -67,10 +67,20 @@ def strip_tokenizer_marks(text: str, ctx: RuleContext | None = None) -> Repaired
     """
     >>> strip_tokenizer_marks("▁The▁talks ended ⟦3⟧ with nego@@ tiations <unk>.").text
     'The talks ended with negotiations.'
+
+    In an author's own text (``ctx.original``) a placeholder-like '⟦0⟧' is content and stays:
+
+    >>> from pipeline.repair.context import RuleContext
+    >>> from pipeline.resources.lexicon import Lexicon
+    >>> strip_tokenizer_marks("Type ⟦0⟧ here.", RuleContext(Lexicon(set(), set()), original=True)).text
+    'Type ⟦0⟧ here.'
     """
+    original = ctx is not None and ctx.original
     edits = []
     for m in _MARKS.finditer(text):
         g = m.group()
+        if original and "⟦" in g:
+            continue
         new = ""
         if g.startswith("▁") and 0 < m.start() and m.end() < len(text) and not text[m.start() - 1].isspace():
             new = " "
