@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+import re
+
 import msgspec
 
 from pipeline.records import FlagRecord, LangSpan, RepairRecord, Segment, Translation
@@ -26,11 +28,28 @@ def detect_stage(segments: list[Segment], detector: Any) -> list[Segment]:
     return segments
 
 
+_LOWER_WORD = re.compile(r"(?<![\w@#])[^\W\d_]*[a-zß-öø-ÿ][^\W\d_]*")
+
+
 def _languages(seg: Segment) -> set[str]:
-    langs = {sp.lang for sp in seg.spans if sp.lang in PAIR_LANGS}
+    """The pair languages a segment has words in. A span of another language than the segment's counts
+    only when it holds two or more lower-case words: a run of capitalised words is a name or an acronym
+    ('Nicolas Maduro', 'UN'), which takes the language of its context and must not be translated ('Maduro'
+    is also Spanish for 'ripe'), and a lone word shared by both languages ('era', 'embargo') is no switch."""
+    langs = {sp.lang for sp in seg.spans if sp.lang in PAIR_LANGS
+             and (sp.lang == seg.lang or _has_common_word(seg.text[sp.start:sp.end]))}
     if not langs and seg.lang in PAIR_LANGS:
         langs = {seg.lang}
     return langs
+
+
+def _has_common_word(text: str) -> bool:
+    """True when ``text`` holds two words starting lower-case (not names, handles or hashtags).
+
+    >>> _has_common_word("Nicolas Maduro "), _has_common_word("vamos al "), _has_common_word("embargo ")
+    (False, True, False)
+    """
+    return sum(m.group()[0].islower() for m in _LOWER_WORD.finditer(text)) >= 2
 
 
 def is_translation_unit(seg: Segment) -> bool:
