@@ -18,7 +18,7 @@ from pipeline.records import Segment, StageHeader
 from pipeline.corpus import schema
 from pipeline.corpus.card import dataset_card
 from pipeline.corpus.quality import QualityScorer
-from pipeline.corpus.report import ReportBuilder, render_html
+from pipeline.corpus.report import ReportBuilder
 from pipeline.corpus.writers import JsonlWriter, ParallelWriter, file_digest, write_text
 
 CORPUS_FILES = ("es-en.jsonl", "es-en.parquet", "es-en.tsv", "es-en.origin.tsv", "es-en.es", "es-en.en",
@@ -178,7 +178,6 @@ def write_corpus(folder: Path, docs: Iterable[DocumentResult], cfg: Config, vers
     summary["quality"] = {"model": quality_model_summary(scorer), "min_quality": min_quality,
                           "engine_error": getattr(scorer, "engine_error", None)}
     write_text(folder / "report.json", json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
-    write_text(folder / "report.html", render_html(summary))
     write_text(folder / "README.md", dataset_card(summary, cfg, version))
     files = {}
     for path in sorted(folder.rglob("*")):

@@ -551,11 +551,11 @@ def write_report(version_dir: Path, previous_dir: Path | None = None, output: Pa
     manifest_path = folder / "manifest.json"
     if output is None and manifest_path.is_file():
         manifest = _json(manifest_path)
-        entry = (manifest.get("files") or {}).get("report.html") if isinstance(manifest.get("files"), dict) else None
-        if isinstance(entry, dict):
-            data = target.read_bytes()
-            entry.update({k: v for k, v in {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data),
-                                             "lines": data.count(b"\n")}.items() if k in entry})
+        if isinstance(manifest.get("files"), dict):  # add or update the page's entry, as the export lists files
+            from pipeline.corpus.writers import file_digest
+
+            sha, lines = file_digest(target)
+            manifest["files"]["report.html"] = {"sha256": sha, "lines": lines, "bytes": target.stat().st_size}
             with atomic_open(manifest_path) as fh:
                 fh.write(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     return target
