@@ -159,6 +159,7 @@ def run(args: argparse.Namespace) -> int:
     from pipeline import runtime
     from pipeline.tasks import BuildCorpus
     from pipeline.tasks.base import get_config, list_inputs
+    from pipeline.tasks.luigi_internals import forget_task_instances
 
     output = Path(args.output)
     problem = path_problem(args)
@@ -207,7 +208,7 @@ def run(args: argparse.Namespace) -> int:
     _log_task_starts()
     _FAILURES.clear()
     # tasks cache their fingerprints; a second run in the same process must see changed inputs
-    luigi.task_register.Register.clear_instance_cache()
+    forget_task_instances()
     started = time.monotonic()
     link = output / "corpus"
     before = os.readlink(link) if link.is_symlink() else None
@@ -226,7 +227,7 @@ def run(args: argparse.Namespace) -> int:
     if args.scheduler_url and not ok and result.status.name == "NOT_RUN":
         # with a central scheduler, tasks another host ran count as "not run" here; what matters is
         # whether the corpus this run asked for is now published
-        luigi.task_register.Register.clear_instance_cache()
+        forget_task_instances()
         ok = BuildCorpus(input_dir=str(args.input), output_dir=str(output), config_path=config_path,
                          **guards).complete()
     if not ok:

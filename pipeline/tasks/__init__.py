@@ -2,7 +2,7 @@
 
 ``luigi --module pipeline.tasks BuildCorpus --local-scheduler`` runs everything.
 """
-from pipeline.tasks.base import pipeline
+from pipeline.tasks.base import PipelineSettings
 from pipeline.tasks.corpus import BuildCorpus, ExportCorpus, PublishCorpus
 from pipeline.tasks.document import (
     DetectLanguages,
@@ -14,6 +14,6 @@ from pipeline.tasks.document import (
 )
 
 __all__ = [
-    "pipeline", "BuildCorpus", "ExportCorpus", "PublishCorpus", "IngestDocument", "SegmentDocument",
+    "PipelineSettings", "BuildCorpus", "ExportCorpus", "PublishCorpus", "IngestDocument", "SegmentDocument",
     "DetectLanguages", "RepairSource", "TranslateSegments", "RepairTranslations",
 ]

@@ -21,10 +21,14 @@ from pipeline.config import Config, load_config
 from pipeline.ingest.inputs import doc_id_for, file_sha256, input_checksum, list_inputs  # noqa: F401 (re-exported)
 from pipeline.records import Segment, StageHeader, decode_header, decode_segment, encode_line
 from pipeline.io import atomic_open
+from pipeline.tasks.luigi_internals import (CachedParams, SettingParameter,  # noqa: F401 (re-exported)
+                                            forget_task_instances)
 
 
-class pipeline(luigi.Config):  # noqa: N801 - Luigi looks the [pipeline] section up by class name
-    """Defaults for every task, from the ``[pipeline]`` section of luigi.cfg."""
+class PipelineSettings(luigi.Config):
+    """Defaults for every task: the ``[pipeline]`` section of luigi.cfg, or ``--pipeline-<name>`` on the
+    ``luigi`` command line. Read when a task is created (``SettingParameter``), so either one reaches every
+    task; a task's own ``[BuildCorpus] output_dir`` or ``--BuildCorpus-output-dir`` still wins."""
 
     input_dir = luigi.Parameter(default="seeds")
     output_dir = luigi.Parameter(default="outputs")
@@ -32,6 +36,15 @@ class pipeline(luigi.Config):  # noqa: N801 - Luigi looks the [pipeline] section
     # publish guard: a new version may have at most this share fewer pairs than the published one
     # (--allow-shrink overrides it)
     max_shrink = luigi.FloatParameter(default=0.5)
+
+    @classmethod
+    def get_task_family(cls) -> str:
+        return "pipeline"  # the luigi.cfg section and command-line prefix, kept from before the rename
+
+
+def setting(name: str):
+    """A zero-argument reader of one ``[pipeline]`` setting, for ``SettingParameter(settings=...)``."""
+    return lambda: getattr(PipelineSettings(), name)
 
 
 ENGINE_MARK = "#engine="
@@ -58,25 +71,15 @@ def _hash(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
 
 
-class PipelineTask(luigi.Task):
+class PipelineTask(CachedParams, luigi.Task):
     """Parameters and helpers shared by every task."""
 
-    output_dir = luigi.Parameter(default=pipeline().output_dir)
-    config_path = luigi.Parameter(default=pipeline().config, significant=True)
+    output_dir = SettingParameter(settings=setting("output_dir"))
+    config_path = SettingParameter(settings=setting("config"), significant=True)
 
     stage: ClassVar[str] = ""
     sections: ClassVar[tuple[str, ...]] = ()
     version: ClassVar[int] = 1  # bump when a stage's logic changes its output
-
-    @classmethod
-    def get_params(cls):
-        """Luigi walks ``dir(cls)`` on every instantiation; with six tasks per document that dominated
-        scheduling 10,000 articles. Parameters are class attributes, fixed once the class exists."""
-        cached = cls.__dict__.get("_luigi_params")
-        if cached is None:
-            cached = tuple(super().get_params())
-            cls._luigi_params = cached
-        return list(cached)
 
     @property
     def cfg(self) -> Config:
@@ -145,14 +148,6 @@ class DocumentTask(PipelineTask):
             fh.write(encode_line(header))
             for seg in segments:
                 fh.write(encode_line(seg))
-
-
-def forget_task_instances() -> None:
-    """Drop Luigi's cache of task objects. Luigi keeps every task it ever instantiated; the corpus tasks
-    instantiate six per document to compute fingerprints and check completeness, so without this the
-    memory of a run would grow with the corpus (about 6 kB per document). The worker keeps its own
-    references to the tasks it schedules, and tasks compare by parameters, so nothing else changes."""
-    luigi.task_register.Register.clear_instance_cache()
 
 
 def read_stage(path: Path) -> tuple[StageHeader, list[Segment]]:

@@ -9,10 +9,12 @@ import time
 from pathlib import Path
 
 import luigi
+import luigi.util
 
 from pipeline import __version__ as pipeline_version
 from pipeline.tasks.base import (PipelineTask, _hash, doc_id_for, forget_task_instances, read_header, list_inputs,
-                                 pipeline, read_stage)
+                                 read_stage, setting)
+from pipeline.tasks.luigi_internals import SettingFloatParameter, SettingParameter
 from pipeline.tasks.document import (InputChanged, RepairTranslations, document_chain, document_fingerprint,
                                      final_output)
 from pipeline.corpus import export as corpus_logic
@@ -26,7 +28,7 @@ class PublishRefused(RuntimeError):
 
 
 class CorpusTask(PipelineTask):
-    input_dir = luigi.Parameter(default=pipeline().input_dir)
+    input_dir = SettingParameter(settings=setting("input_dir"))
     # 0: six Luigi tasks per document. N > 0: one ProcessDocuments task per N documents (same per-document
     # files and fingerprints, so switching is free), which keeps 10,000+ articles cheap for the scheduler.
     batch_size = luigi.IntParameter(default=0, significant=False)
@@ -35,18 +37,15 @@ class CorpusTask(PipelineTask):
         return [str(p) for p in list_inputs(self.input_dir)]
 
     def doc_tasks(self) -> list[RepairTranslations]:
-        return [RepairTranslations(doc_path=p, output_dir=self.output_dir, config_path=self.config_path)
-                for p in self.input_paths()]
+        return [self.clone(RepairTranslations, doc_path=p) for p in self.input_paths()]
 
     def document_requirements(self, paths: list[str] | None = None) -> list[luigi.Task]:
         if paths is None:
             paths = self.input_paths()
         if self.batch_size <= 0:
-            return [RepairTranslations(doc_path=p, output_dir=self.output_dir, config_path=self.config_path)
-                    for p in paths]
+            return [self.clone(RepairTranslations, doc_path=p) for p in paths]
         # batches: no per-document task objects
-        return [ProcessDocuments(doc_paths=paths[i:i + self.batch_size], output_dir=self.output_dir,
-                                 config_path=self.config_path)
+        return [self.clone(ProcessDocuments, doc_paths=paths[i:i + self.batch_size])
                 for i in range(0, len(paths), self.batch_size)]
 
 
@@ -169,12 +168,11 @@ class PublishCorpus(CorpusTask):
 
     allow_empty = luigi.BoolParameter(default=False, significant=False)
     allow_shrink = luigi.BoolParameter(default=False, significant=False)
-    max_shrink = luigi.FloatParameter(default=pipeline().max_shrink, significant=False)
+    max_shrink = SettingFloatParameter(settings=setting("max_shrink"), significant=False)
 
     def requires(self):
         if not hasattr(self, "_export"):  # kept: its fingerprint covers every document
-            self._export = ExportCorpus(input_dir=self.input_dir, output_dir=self.output_dir,
-                                        config_path=self.config_path, batch_size=self.batch_size)
+            self._export = self.clone(ExportCorpus)
         return self._export
 
     def link(self) -> Path:
@@ -200,21 +198,11 @@ class PublishCorpus(CorpusTask):
                                  "version": version.name, "pairs": manifest.get("pairs")}) + "\n")
 
 
+@luigi.util.inherits(PublishCorpus)
 class BuildCorpus(luigi.WrapperTask):
-    """Everything: process new or changed articles, export, publish."""
-
-    input_dir = luigi.Parameter(default=pipeline().input_dir)
-    output_dir = luigi.Parameter(default=pipeline().output_dir)
-    config_path = luigi.Parameter(default=pipeline().config)
-    batch_size = luigi.IntParameter(default=0, significant=False)
-    allow_empty = luigi.BoolParameter(default=False, significant=False)
-    allow_shrink = luigi.BoolParameter(default=False, significant=False)
-    max_shrink = luigi.FloatParameter(default=pipeline().max_shrink, significant=False)
+    """Everything: process new or changed articles, export, publish (PublishCorpus's parameters)."""
 
     def requires(self):
-        if not hasattr(self, "_publish"):
-            self._publish = PublishCorpus(input_dir=self.input_dir, output_dir=self.output_dir,
-                                          config_path=self.config_path, batch_size=self.batch_size,
-                                          allow_empty=self.allow_empty, allow_shrink=self.allow_shrink,
-                                          max_shrink=self.max_shrink)
+        if not hasattr(self, "_publish"):  # kept, like PublishCorpus's export: one fingerprint per run
+            self._publish = self.clone_parent()
         return self._publish

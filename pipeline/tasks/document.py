@@ -65,7 +65,7 @@ class SegmentDocument(DocumentTask):
     version = 2  # 2: linear duplicate-paragraph check with a per-document work budget
 
     def requires(self):
-        return IngestDocument(doc_path=self.doc_path, output_dir=self.output_dir, config_path=self.config_path)
+        return self.clone(IngestDocument)
 
     def run(self):
         header = read_header(Path(self.input().path))
@@ -85,7 +85,7 @@ class _SegmentStage(DocumentTask):
     upstream: type[DocumentTask]
 
     def requires(self):
-        return self.upstream(doc_path=self.doc_path, output_dir=self.output_dir, config_path=self.config_path)
+        return self.clone(self.upstream)
 
     def run(self):
         header, segments = self.read_upstream()
