@@ -1,7 +1,7 @@
 """Command line: ``pipeline <command>``. Each module in ``pipeline/commands`` adds one sub-command.
 
-A command module defines ``register(subparsers)``, which adds its parser and sets ``func`` (taking the
-parsed args, returning an exit status).
+A command module defines ``register(subparsers)``, which adds its parser with
+``pipeline.commands.add_command`` and sets ``func`` (taking the parsed args, returning an ``ExitCode``).
 """
 from __future__ import annotations
 
@@ -10,18 +10,25 @@ import importlib
 import pkgutil
 import sys
 
-from pipeline import commands
+from pipeline import __version__, commands
+from pipeline.commands import HelpFormatter, add_global_options
 from pipeline.config import ConfigError
+from pipeline.service.run import ExitCode, exit_status_help
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pipeline",
-        description="Offline es/en translation-normalisation pipeline.",
+        description="Offline es/en translation-normalisation pipeline. Global options (--config) may come "
+                    "before or after the command.",
+        epilog="example:\n  pipeline run --input seeds --output outputs\n  pipeline run --help\n\n"
+               + exit_status_help(),
+        formatter_class=HelpFormatter,
     )
-    parser.add_argument("--config", default=None,
-                        help="YAML config (default: $PIPELINE_CONFIG or configs/pipeline.yaml)")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
+                        help="print the version and exit")
+    add_global_options(parser, suppress=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", help="one of the commands below")
     sub.required = True
     for mod in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         importlib.import_module(f"pipeline.commands.{mod.name}").register(sub)
@@ -32,12 +39,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        return int(args.func(args) or ExitCode.OK)
     except ConfigError as exc:
         print(f"pipeline: config error: {exc}", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     except BrokenPipeError:
-        return 0
+        return ExitCode.OK
 
 
 if __name__ == "__main__":

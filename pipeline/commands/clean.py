@@ -6,19 +6,24 @@ import contextlib
 import sys
 from pathlib import Path
 
+from pipeline.commands import add_command
 from pipeline.service import run as service
+from pipeline.service.run import ExitCode
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("clean", help="prune stale work files and old corpus versions",
-                       description="Delete stage files whose fingerprint the current inputs and config no "
+    p = add_command(sub, "clean", help="prune stale work files and old corpus versions",
+                    example="pipeline clean --input seeds --output outputs --keep 3 --dry-run",
+                    exit_codes=(ExitCode.OK, ExitCode.USAGE),
+                    description="Delete stage files whose fingerprint the current inputs and config no "
                                    "longer produce, corpus versions beyond the --keep newest (never the "
                                    "published one) and leftovers of killed runs. Use the same --input, "
                                    "--config and --engine as the scheduled runs, or their files look stale.")
     p.add_argument("--input", default="seeds", help="folder of articles (default: seeds/)")
     p.add_argument("--output", default="outputs", help="output root (default: outputs/)")
-    p.add_argument("--engine", choices=("auto", "argos", "apertium"), default=None)
-    p.add_argument("--keep", type=int, default=2, help="corpus versions to keep, the published one included")
+    p.add_argument("--engine", choices=("auto", "argos", "apertium"), default=None,
+                   help="the --engine of the scheduled runs (default: translation.engine from the config)")
+    p.add_argument("--keep", type=int, default=2, help="corpus versions to keep, the published one included (default: 2)")
     p.add_argument("--min-age", type=float, default=3600.0,
                    help="seconds a temporary file must be old before it counts as a leftover (default 3600)")
     p.add_argument("--dry-run", action="store_true", help="list, delete nothing")
@@ -32,11 +37,11 @@ def clean(args: argparse.Namespace) -> int:
     problem = service.path_problem(args)
     if problem:
         print(f"pipeline: {problem}", file=sys.stderr)
-        return service.EXIT_USAGE
+        return ExitCode.USAGE
     output = Path(args.output)
     if not output.is_dir():
         print(f"pipeline: output folder not found: {output}", file=sys.stderr)
-        return service.EXIT_USAGE
+        return ExitCode.USAGE
     try:
         config_path = service.effective_config(args.config, args.engine, output)
         with contextlib.nullcontext() if args.no_lock else service.output_lock(output):
@@ -44,11 +49,11 @@ def clean(args: argparse.Namespace) -> int:
                               min_age_s=args.min_age)
     except (OperationError, FileNotFoundError) as exc:
         print(f"pipeline: {exc}", file=sys.stderr)
-        return service.EXIT_USAGE
+        return ExitCode.USAGE
     verb = "would remove" if args.dry_run else "removed"
     for kind, paths in (("stale stage file", report.stage_files), ("corpus version", report.versions),
                         ("leftover", report.temporaries)):
         for p in describe(paths, str(output)):
             print(f"{verb} {kind}: {p}")
     print(f"{verb} {report.total()} item(s)", file=sys.stderr)
-    return service.EXIT_OK
+    return ExitCode.OK

@@ -8,9 +8,17 @@ from __future__ import annotations
 import json
 import sys
 
+from pipeline.commands import add_command
+from pipeline.service.run import ExitCode
+
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("detect", help="detect the language of each stdin line (JSON lines out)")
+    p = add_command(subparsers, "detect", help="detect the language of each stdin line (JSON lines out)",
+                    description="Detect the language of each stdin line; one JSON line out per line in: "
+                                "lang, confidence, spans (start, end, lang) and reason.",
+                    example='echo "Nos reunimos con @Fariacrt en #Moscú" | pipeline detect\n'
+                            "pipeline detect --context < article.txt",
+                    exit_codes=(ExitCode.OK, ExitCode.USAGE))
     p.add_argument("--context", action="store_true",
                    help="treat stdin as one document: weak lines lean on neighbours and the "
                         "dominant language")
@@ -31,4 +39,4 @@ def run(args) -> int:
     for d in results:
         out.write(json.dumps(d.to_dict(), ensure_ascii=False) + "\n")
     out.flush()
-    return 0
+    return ExitCode.OK

@@ -1,37 +1,54 @@
 """``pipeline models``: offline translation packages: install, list, available, remove, update.
 
-Exit status: 0 ok, 1 the action failed (one line on stderr says why), 2 usage.
+Exit status: OK, FAILED (the action failed; one line on stderr says why), USAGE.
 """
 from __future__ import annotations
 
 import argparse
 import sys
 
+from pipeline.commands import HelpFormatter, add_command, add_global_options
 from pipeline.config import load_config
+from pipeline.service.run import ExitCode
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("models", help="manage offline translation packages (argos format)")
-    p.add_argument("--packages-dir", default=None, help="override translation.argos.packages_dir")
+    p = add_command(subparsers, "models", help="manage offline translation packages (argos format)",
+                    description="Install, list, look up, remove and update offline translation packages "
+                                "(argos .argosmodel format) in translation.argos.packages_dir.",
+                    example="pipeline models install --from-index es en\n"
+                            "pipeline models list --packages-dir /opt/argos-packages",
+                    exit_codes=(ExitCode.OK, ExitCode.FAILED, ExitCode.USAGE))
+    p.add_argument("--packages-dir", default=None, metavar="DIR",
+                   help="packages folder (default: translation.argos.packages_dir from the config)")
     # Also accepted after the action (`pipeline models list --packages-dir D`).
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--packages-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    common.add_argument("--packages-dir", default=argparse.SUPPRESS, metavar="DIR",
+                        help="packages folder (also accepted before the action)")
     indexed = argparse.ArgumentParser(add_help=False, parents=[common])
     indexed.add_argument("--index", default=None, metavar="URL|PATH",
                          help="package index: a URL or a local copy of the JSON (default: "
                               "$PIPELINE_MODELS_INDEX or argos' public index; an unreachable URL falls back "
                               "to the copy cached by the last successful read)")
-    sub = p.add_subparsers(dest="models_command", metavar="ACTION")
+    sub = p.add_subparsers(dest="models_command", metavar="ACTION", help="what to do with the packages")
     sub.required = True
-    inst = sub.add_parser("install", parents=[indexed],
-                          help="install PATH (.argosmodel or folder) or --from-index SRC TGT")
-    inst.add_argument("path", nargs="?", default=None)
-    inst.add_argument("--from-index", nargs=2, metavar=("SRC", "TGT"), default=None)
-    sub.add_parser("list", parents=[common], help="list installed packages")
-    sub.add_parser("available", parents=[indexed], help="list the packages in the index")
-    rm = sub.add_parser("remove", parents=[common], help="remove installed packages: SRC TGT, or NAME")
-    rm.add_argument("what", nargs="+", metavar="SRC TGT | NAME")
-    sub.add_parser("update", parents=[indexed], help="install newer versions listed in the index")
+
+    def action(name, parents, help, example):
+        parser = sub.add_parser(name, parents=parents, help=help, description=help[0].upper() + help[1:] + ".",
+                                epilog=f"example:\n  pipeline models {example}", formatter_class=HelpFormatter)
+        add_global_options(parser, suppress=True)
+        return parser
+
+    inst = action("install", [indexed], "install PATH (.argosmodel or folder) or --from-index SRC TGT",
+                  "install translate-es_en-1_0.argosmodel")
+    inst.add_argument("path", nargs="?", default=None, help="a .argosmodel file or an unpacked package folder")
+    inst.add_argument("--from-index", nargs=2, metavar=("SRC", "TGT"), default=None,
+                      help="download the SRC->TGT package listed in the index (resumable, checksum-verified)")
+    action("list", [common], "list installed packages", "list")
+    action("available", [indexed], "list the packages in the index", "available --index index.json")
+    rm = action("remove", [common], "remove installed packages: SRC TGT, or NAME", "remove es en")
+    rm.add_argument("what", nargs="+", metavar="SRC TGT | NAME", help="language pair, or a package name")
+    action("update", [indexed], "install newer versions listed in the index", "update")
     p.set_defaults(func=run)
 
 
@@ -70,7 +87,7 @@ def run(args) -> int:
         if sys.stderr.isatty():
             print(file=sys.stderr)  # end a progress line
         _err(str(exc))
-        return 1
+        return ExitCode.FAILED
 
 
 def _list(m, directory) -> int:
@@ -80,7 +97,7 @@ def _list(m, directory) -> int:
         print(f"{p.from_code}->{p.to_code}\t{p.label}\t{p.path}")
     if not pkgs:
         print("no argos packages installed (apertium is used where available)")
-    return 0
+    return ExitCode.OK
 
 
 def _available(m, directory, index) -> int:
@@ -96,16 +113,16 @@ def _available(m, directory, index) -> int:
         print(f"{e.from_code}->{e.to_code}\t{e.name} {e.version}\t{state}".rstrip())
     if not entries:
         print("the index lists no packages")
-    return 0
+    return ExitCode.OK
 
 
 def _remove(m, directory, what) -> int:
     if len(what) > 2:
         _err("remove takes SRC TGT or one NAME")
-        return 2
+        return ExitCode.USAGE
     for p in m.remove(*what, directory=directory):
         print(f"removed {p.from_code}->{p.to_code} {p.label} from {p.path}")
-    return 0
+    return ExitCode.OK
 
 
 def _update(m, directory, index) -> int:
@@ -115,17 +132,17 @@ def _update(m, directory, index) -> int:
         print(f"updated {new.from_code}->{new.to_code} {u.installed.version} -> {new.version} at {new.path}")
     if not todo:
         print("all installed packages are up to date")
-    return 0
+    return ExitCode.OK
 
 
 def _install(m, directory, args) -> int:
     if bool(args.path) == bool(args.from_index):
         _err("install: give PATH or --from-index SRC TGT (one of them)")
-        return 2
+        return ExitCode.USAGE
     if args.path:
         pkg = m.install(args.path, directory)
     else:
         pkg = m.install_from_index(*args.from_index, directory=directory, index=args.index, note=_err,
                                    progress=_progress())
     print(f"installed {pkg.from_code}->{pkg.to_code} {pkg.label} at {pkg.path}")
-    return 0
+    return ExitCode.OK

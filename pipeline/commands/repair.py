@@ -9,11 +9,19 @@ import argparse
 import json
 import sys
 
+from pipeline.commands import add_command
 from pipeline.config import load_config
+from pipeline.service.run import ExitCode
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("repair", help="repair machine-translation artefacts in English lines (stdin)")
+    p = add_command(subparsers, "repair", help="repair machine-translation artefacts in English lines (stdin)",
+                    description="Repair machine-translation artefacts in English stdin lines; one line out per "
+                                "line in. The whole input is the document context (casing evidence, names "
+                                "defined by acronyms) unless --no-context.",
+                    example='echo "in CaracasAfter the meeting" | pipeline repair\n'
+                            "pipeline repair --explain < translated.txt",
+                    exit_codes=(ExitCode.OK, ExitCode.USAGE))
     p.add_argument("--explain", action="store_true", help="write JSON lines with the edits and the flags")
     p.add_argument("--no-context", action="store_true",
                    help="repair each line alone (default: the whole input is the document context)")
@@ -37,4 +45,4 @@ def run(args: argparse.Namespace) -> int:
         else:
             out.write(res.text.replace("\n", " ") + "\n")  # one line out per line in
     out.flush()
-    return 0
+    return ExitCode.OK

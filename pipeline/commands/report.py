@@ -7,9 +7,18 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from pipeline.commands import add_command
+from pipeline.service.run import ExitCode
+
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("report", help="(re)render report.html of a corpus version")
+    p = add_command(subparsers, "report", help="(re)render report.html of a corpus version",
+                    description="Render report.html of a published corpus version again, compared with the "
+                                "version published before it (or the one given).",
+                    example="pipeline report --output outputs\n"
+                            "pipeline report --output outputs --version 1a2b3c4d5e6f7a8b --previous none "
+                            "--html /tmp/report.html",
+                    exit_codes=(ExitCode.OK, ExitCode.FAILED, ExitCode.USAGE))
     p.add_argument("--output", default="outputs", help="output root of the runs (default: outputs/)")
     p.add_argument("--version", default=None, metavar="ID",
                    help="corpus version (a folder in <output>/corpus-versions; default: the published one)")
@@ -32,21 +41,21 @@ def run(args) -> int:
     else:
         print(f"pipeline report: nothing published in {root} (no {root / 'corpus'}); give --version ID",
               file=sys.stderr)
-        return 1
+        return ExitCode.FAILED
     if not (folder / "manifest.json").is_file():
         known = sorted(p.name for p in versions.glob("*") if (p / "manifest.json").is_file())
         print(f"pipeline report: {folder} is not a complete corpus version"
               + (f" (versions: {', '.join(known)})" if known else ""), file=sys.stderr)
-        return 1
+        return ExitCode.FAILED
     if args.previous == "none":
         previous = None
     elif args.previous:
         previous = versions / args.previous
         if not (previous / "manifest.json").is_file():
             print(f"pipeline report: {previous} is not a complete corpus version", file=sys.stderr)
-            return 1
+            return ExitCode.FAILED
     else:
         previous = report_html.previous_version(folder)
     out = report_html.write_report(folder, previous, Path(args.html) if args.html else None)
     print(f"wrote {out}" + (f" (compared with {previous.name})" if previous else " (no previous version)"))
-    return 0
+    return ExitCode.OK

@@ -5,8 +5,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.commands import run as run_command
+from pipeline.commands import add_command, run as run_command
 from pipeline.service import run as service
+from pipeline.service.run import ExitCode
 
 
 # pipeline.service.operations.STAGES + CORPUS_STEPS, spelled out: importing them here would load Luigi and
@@ -15,12 +16,15 @@ TASK_NAMES = ("ingest", "segment", "detect", "repair_source", "translate", "repa
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("rerun", help="force one task to run again for one document or all, then publish",
-                       description="Remove the current outputs of TASK and of every later stage (for --doc, "
+    p = add_command(sub, "rerun", help="force one task to run again for one document or all, then publish",
+                    example="pipeline rerun TranslateSegments --doc 003_158391a6dab5c5a3\n"
+                            "pipeline rerun repair --dry-run",
+                    exit_codes=run_command.RUN_EXIT_CODES,
+                    description="Remove the current outputs of TASK and of every later stage (for --doc, "
                                    "of that document only), leave everything upstream alone, then run as "
                                    "`pipeline run` does. TASK is a stage "
                                    f"({', '.join(TASK_NAMES)}) or a task class name.")
-    p.add_argument("task", metavar="TASK")
+    p.add_argument("task", metavar="TASK", help=f"stage ({', '.join(TASK_NAMES)}) or task class name")
     p.add_argument("--doc", default=None, help="document id or input file name (default: every document)")
     p.add_argument("--dry-run", action="store_true", help="only list what would be invalidated")
     run_command.add_run_options(p)
@@ -33,7 +37,7 @@ def rerun(args: argparse.Namespace) -> int:
     problem = service.path_problem(args)
     if problem:
         print(f"pipeline: {problem}", file=sys.stderr)
-        return service.EXIT_USAGE
+        return ExitCode.USAGE
     output = Path(args.output)
     try:
         stage_name(args.task)
@@ -47,13 +51,13 @@ def rerun(args: argparse.Namespace) -> int:
                     if t.stage in stages_from(stage_name(args.task)) and t.complete():
                         print(f"would remove {t.output().path}")
             print("would set aside the current corpus version and export again")
-            return service.EXIT_OK
+            return ExitCode.OK
         lock = service.output_lock(output) if not args.scheduler_url else service.contextlib.nullcontext()
         with lock:
             done = invalidate(args.input, str(output), config_path, args.task, args.doc)
     except (OperationError, FileNotFoundError) as exc:
         print(f"pipeline: {exc}", file=sys.stderr)
-        return service.EXIT_USAGE
+        return ExitCode.USAGE
     print(f"invalidated {len(done.removed)} stage file(s); corpus version set aside: "
           f"{', '.join(describe(done.set_aside, str(output))) or 'none'}", file=sys.stderr)
     return service.run(args)

@@ -3,17 +3,19 @@ from __future__ import annotations
 
 import argparse
 
+from pipeline.commands import add_command
 from pipeline.service import run as service
+from pipeline.service.run import ExitCode
+
+RUN_EXIT_CODES = tuple(ExitCode)  # every status is one a run can end with
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("run", help="build and publish the corpus from a folder of articles",
-                       description="Process new or changed articles and publish a new corpus version. "
-                                   "Exit status: 0 ok, 1 a task failed, 2 usage/config/engine error, "
-                                   "3 done but at least one input document was rejected, 4 not published: a "
-                                   "publish guard refused the new version (empty input folder, a corpus "
-                                   "that shrinks by more than --max-shrink, an engine that failed on every "
-                                   "segment).")
+    p = add_command(sub, "run", help="build and publish the corpus from a folder of articles",
+                    description="Process new or changed articles and publish a new corpus version.",
+                    example="pipeline run --input seeds --output outputs\n"
+                            "pipeline run --input articles --output out --workers 2 --engine apertium",
+                    exit_codes=RUN_EXIT_CODES)
     add_run_options(p)
     p.set_defaults(func=service.run)
 

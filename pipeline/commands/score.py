@@ -7,17 +7,28 @@ trip goes through both directions of the configured engine and the lower agreeme
 """
 from __future__ import annotations
 
-import msgspec
 import json
 import sys
 
+import msgspec
+
+from pipeline.commands import add_command
+from pipeline.service.run import ExitCode
+
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("score", help="quality score of stdin es<TAB>en pairs (one score per line)")
+    p = add_command(subparsers, "score", help="quality score of stdin es<TAB>en pairs (one score per line)",
+                    description="Score each stdin line 'es<TAB>en' in [0, 1] with the corpus's quality score; "
+                                "one score out per line in (0 and a warning for a malformed line). The round "
+                                "trip uses no translation cache, so nothing is written.",
+                    example="printf 'Hola.\\tHello.\\n' | pipeline score\n"
+                            "pipeline score --parts --no-round-trip < pairs.tsv",
+                    exit_codes=(ExitCode.OK, ExitCode.USAGE))
     p.add_argument("--parts", action="store_true", help="JSON lines: score and its parts")
     p.add_argument("--no-round-trip", action="store_true", help="score without the translation engine")
-    p.add_argument("--engine", choices=("auto", "argos", "apertium"), default=None)
-    p.add_argument("--batch", type=int, default=256, help="pairs per engine call")
+    p.add_argument("--engine", choices=("auto", "argos", "apertium"), default=None,
+                   help="engine of the round trip (default: translation.engine from the config)")
+    p.add_argument("--batch", type=int, default=256, help="pairs per engine call (default: 256)")
     p.set_defaults(func=run)
 
 
@@ -79,4 +90,4 @@ def run(args) -> int:
             flush()
     finally:
         scorer.close()
-    return 0
+    return ExitCode.OK

@@ -6,24 +6,49 @@ U+FFFD with a warning: no line is ever lost.
 """
 from __future__ import annotations
 
-import msgspec
 import sys
+from pathlib import Path
 
+import msgspec
+
+from pipeline.commands import add_command
 from pipeline.config import load_config
+from pipeline.service.run import ExitCode
 
 
 _NOTHING_TO_TRANSLATE = ("empty", "no_translatable_text")
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("translate", help="translate stdin lines offline (line in, line out)")
-    p.add_argument("--from", dest="src", default="es", choices=("es", "en"))
-    p.add_argument("--to", dest="tgt", default="en", choices=("es", "en"))
-    p.add_argument("--engine", choices=("auto", "argos", "apertium"), default=None)
-    p.add_argument("--no-cache", action="store_true", help="do not read or write the translation cache")
-    p.add_argument("--clear-cache", action="store_true", help="empty the translation cache first")
-    p.add_argument("--batch", type=int, default=256, help="lines per engine call")
+    p = add_command(subparsers, "translate", help="translate stdin lines offline (line in, line out)",
+                    description="Translate each stdin line with the offline engine and write one line out per "
+                                "line in. No translation cache unless --cache PATH names one (or the config "
+                                "gives translation.cache.path as an absolute path): a line tool has no output "
+                                "folder, so it writes nothing anywhere else.",
+                    example='echo "Nos reunimos en Caracas." | pipeline translate --from es --to en\n'
+                            "pipeline translate --cache outputs/.cache/translations.sqlite3 < lines.txt",
+                    exit_codes=(ExitCode.OK, ExitCode.USAGE))
+    p.add_argument("--from", dest="src", default="es", choices=("es", "en"), help="source language (default: es)")
+    p.add_argument("--to", dest="tgt", default="en", choices=("es", "en"), help="target language (default: en)")
+    p.add_argument("--engine", choices=("auto", "argos", "apertium"), default=None,
+                   help="translation engine (default: translation.engine from the config)")
+    p.add_argument("--cache", default=None, metavar="PATH",
+                   help="read and write this translation cache file, e.g. a run's "
+                        "<output>/.cache/translations.sqlite3 (default: no cache)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="use no cache, not even an absolute translation.cache.path from the config")
+    p.add_argument("--clear-cache", action="store_true", help="empty the --cache file first")
+    p.add_argument("--batch", type=int, default=256, help="lines per engine call (default: 256)")
     p.set_defaults(func=run)
+
+
+def cache_setting(cfg, args):
+    """The cache section for a line tool: only an explicit path (``--cache``, or an absolute path in the
+    config) is used; a relative one is relative to an output root, which a line tool does not have."""
+    path = args.cache or (cfg.cache.path if Path(cfg.cache.path).is_absolute() else None)
+    if path is None or args.no_cache:
+        return msgspec.structs.replace(cfg.cache, enabled=False)
+    return msgspec.structs.replace(cfg.cache, enabled=True, path=str(Path(path).resolve()))
 
 
 def run(args) -> int:
@@ -34,11 +59,10 @@ def run(args) -> int:
     cfg = load_config(args.config).translation
     if args.engine:
         cfg = msgspec.structs.replace(cfg, engine=args.engine)
-    if args.no_cache:
-        cfg = msgspec.structs.replace(cfg, cache=msgspec.structs.replace(cfg.cache, enabled=False))
+    cfg = msgspec.structs.replace(cfg, cache=cache_setting(cfg, args))
     if args.src == args.tgt:
         print("pipeline translate: --from and --to must differ", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     translator = Translator(cfg)
     try:
         if args.clear_cache and translator.cache is not None:
@@ -48,7 +72,7 @@ def run(args) -> int:
             info = translator.engine_info(args.src, args.tgt)
         except EngineUnavailable as exc:
             print(f"pipeline translate: {exc}", file=sys.stderr)
-            return 3
+            return ExitCode.USAGE
         print(f"engine: {info['engine']} {info['version']}", file=sys.stderr)
         lineno = 0
         batch: list[str] = []
@@ -76,6 +100,6 @@ def run(args) -> int:
                 flush()
         if batch:
             flush()
-        return 0
+        return ExitCode.OK
     finally:
         translator.close()

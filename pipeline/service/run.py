@@ -15,18 +15,42 @@ import time
 from pathlib import Path
 from typing import Iterator
 
+
 class ExitCode(enum.IntEnum):
-    """Exit statuses shared by every command."""
+    """Exit statuses shared by every command (README's table and ``pipeline --help`` are built from these)."""
 
     OK = 0
-    FAILED = 1  # a task failed
+    FAILED = 1  # a task or action failed
     USAGE = 2  # usage, config or engine error: nothing started
     REJECTED = 3  # finished and published, but at least one input document was rejected
     REFUSED = 4  # finished, but a publish guard kept the published corpus (empty input, shrink, engine down)
 
+    @property
+    def meaning(self) -> str:
+        return _MEANINGS[self]
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTED = ExitCode.OK, ExitCode.FAILED, ExitCode.USAGE, ExitCode.REJECTED
-EXIT_REFUSED = ExitCode.REFUSED
+
+_MEANINGS = {
+    ExitCode.OK: "success",
+    ExitCode.FAILED: "a task or action failed (one line on stderr says why; nothing is published)",
+    ExitCode.USAGE: "usage, config or engine error: nothing was started",
+    ExitCode.REJECTED: "finished and published, but at least one input document was rejected",
+    ExitCode.REFUSED: "not published: a publish guard kept the published corpus (empty input folder, "
+                      "a corpus shrinking by more than --max-shrink, an engine failing on every segment)",
+}
+
+
+def exit_status_help(codes=tuple(ExitCode)) -> str:
+    """The "exit status" block of a command's help, one line per code.
+
+    >>> print(exit_status_help((ExitCode.OK, ExitCode.USAGE)))
+    exit status:
+      0  OK       success
+      2  USAGE    usage, config or engine error: nothing was started
+    """
+    return "exit status:\n" + "\n".join(f"  {int(c)}  {c.name:<9}{c.meaning}" for c in codes)
+
+
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
@@ -165,20 +189,20 @@ def run(args: argparse.Namespace) -> int:
     problem = path_problem(args)
     if problem:
         print(f"pipeline: {problem}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     try:
         inputs = list_inputs(args.input)
     except FileNotFoundError as exc:
         print(f"pipeline: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     if not inputs and not getattr(args, "allow_empty", False):
         print(f"pipeline: no input files in {args.input} (an unmounted share?); the published corpus is "
               "unchanged. Pass --allow-empty to publish an empty corpus.", file=sys.stderr)
-        return EXIT_REFUSED
+        return ExitCode.REFUSED
     problem = check_output_folder(output)
     if problem:
         print(f"pipeline: cannot write to output folder {output}: {problem}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     config_path = effective_config(args.config, args.engine, output)
     cfg = get_config(config_path)
     try:
@@ -194,7 +218,7 @@ def run(args: argparse.Namespace) -> int:
         runtime.translator.cache_clear()
     except Exception as exc:  # EngineUnavailable and friends: say how to get an engine, start nothing
         print(f"pipeline: no translation engine: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     for direction, info in engines.items():
         print(f"engine {direction}: {info['engine']} {info['version']}", file=sys.stderr)
     print(f"{len(inputs)} input file(s) in {args.input}", file=sys.stderr)
@@ -243,7 +267,7 @@ def run(args: argparse.Namespace) -> int:
             print("pipeline: no corpus is published", file=sys.stderr)
         print(f"pipeline: run did not complete ({result.status.name})", file=sys.stderr)
         refused = _FAILURES and all(e.startswith("PublishRefused:") for e in _FAILURES.values())
-        return EXIT_REFUSED if refused else EXIT_FAILED
+        return ExitCode.REFUSED if refused else ExitCode.FAILED
     corpus = output / "corpus"
     manifest = json.loads((corpus / "manifest.json").read_text(encoding="utf-8"))
     report = json.loads((corpus / "report.json").read_text(encoding="utf-8"))
@@ -255,5 +279,5 @@ def run(args: argparse.Namespace) -> int:
     for d in report["inputs"]:
         if d["status"] != "ok":
             print(f"  rejected document {d['path']}: {d['reason']}", file=sys.stderr)
-    return EXIT_REJECTED if counts["documents_rejected"] else EXIT_OK
+    return ExitCode.REJECTED if counts["documents_rejected"] else ExitCode.OK
 
