@@ -29,7 +29,12 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
                    help="translation engine (default: translation.engine from the config)")
     p.add_argument("--scheduler-url", default=None,
                    help="central luigid URL, e.g. http://host:8082 (default: local scheduler + a lock)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument("--progress", action="store_true",
+                       help="show the progress bar (documents done of the total, then export and publish, "
+                            "with the time left) even when stderr is not a terminal")
+    shown.add_argument("--no-progress", action="store_true", help="no progress bar (default when stderr is "
+                                                                 "not a terminal)")
     p.add_argument("--batch-size", type=int, default=None,
                    help="documents per Luigi task; 0: one task per stage per document (default for one "
                         "worker and up to 200 documents). Otherwise the default is documents/(4*workers), at "

@@ -7,10 +7,12 @@ import argparse
 import contextlib
 import enum
 import fcntl
+import functools
 import json
 import os
 import re
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Iterator
@@ -102,26 +104,73 @@ def output_lock(output: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _progress_bar(enabled: bool):
-    import luigi
+class RunProgress:
+    """A progress bar in documents for ``pipeline run``: documents whose last stage file exists, of all the
+    inputs, then the export and the publish, with the rate and the time left (tqdm, on stderr).
 
-    if not enabled:
-        return contextlib.nullcontext()
-    from tqdm import tqdm
+    It watches the output files the run will write (named by their fingerprints, known before it starts),
+    so it counts the same whether the stages run in this process, in forked workers or on another host of a
+    central scheduler; a document done by an earlier run counts at once.
+    """
 
-    bar = tqdm(total=0, unit="task", desc="pipeline", file=sys.stderr, dynamic_ncols=True)
+    POLL_S = 1.0
 
-    @luigi.Task.event_handler(luigi.Event.DEPENDENCY_MISSING)
-    def _missing(task):
-        bar.total += 1
-        bar.refresh()
+    def __init__(self, export, file=None):
+        from tqdm import tqdm
 
-    @luigi.Task.event_handler(luigi.Event.SUCCESS)
-    def _done(task):
-        bar.set_postfix_str(task.task_family, refresh=False)
-        bar.update(1)
+        from pipeline.tasks.base import doc_id_for
+        from pipeline.tasks.document import RepairTranslations
 
-    return contextlib.closing(bar)
+        docs = export.document_fingerprints()
+        root = Path(export.output_dir) / "work" / RepairTranslations.stage
+        self._pending = {root / doc_id_for(p) / f"{fp}.jsonl" for p, fp in docs.items()}
+        self._documents = len(docs)
+        self._version = export.version_dir()
+        self._link = Path(export.output_dir) / "corpus"
+        self._done = 0
+        self._stop = threading.Event()
+        self._bar = functools.partial(
+            tqdm, total=self._documents + 2, file=file or sys.stderr, dynamic_ncols=True, unit="step",
+            mininterval=0.5, bar_format="{desc} {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}, {rate_fmt}]")
+        self._thread = threading.Thread(target=self._watch, name="run-progress", daemon=True)
+
+    def _count(self) -> tuple[int, str]:
+        finished = {p for p in self._pending if p.exists()}
+        self._pending -= finished
+        self._done += len(finished)
+        exported = (self._version / "manifest.json").is_file()
+        published = exported and self._link.is_symlink() and self._link.resolve() == self._version.resolve()
+        return self._done + exported + published, (f"pipeline: {self._done}/{self._documents} documents"
+                                                    + (", exported" if exported else "")
+                                                    + (", published" if published else ""))
+
+    def poll(self) -> None:
+        """Count what is done now and redraw."""
+        steps, text = self._count()
+        self.bar.set_description_str(text, refresh=False)
+        self.bar.update(steps - self.bar.n)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.POLL_S):
+            self.poll()
+
+    def __enter__(self) -> "RunProgress":
+        steps, text = self._count()  # done by earlier runs: not part of the rate and the time left
+        self.bar = self._bar(initial=steps, desc=text)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.poll()
+        self.bar.close()
+
+
+def _progress(args: argparse.Namespace, export):
+    """The run's progress bar (on a terminal, or with --progress), else nothing."""
+    wanted = getattr(args, "progress", False) or (not args.no_progress and sys.stderr.isatty())
+    return RunProgress(export) if wanted else contextlib.nullcontext()
 
 
 _TASK_LOG_ON = False
@@ -205,23 +254,6 @@ def run(args: argparse.Namespace) -> int:
         return ExitCode.USAGE
     config_path = effective_config(args.config, args.engine, output)
     cfg = get_config(config_path)
-    try:
-        # Opening the translation cache switches a new SQLite file to WAL, which fails with "database is
-        # locked" when two hosts/runs start at once; one at a time here, and later opens find it in WAL.
-        with open(output / ".engine-init.lock", "a+") as init_lock:
-            fcntl.flock(init_lock, fcntl.LOCK_EX)
-            engines = runtime.engine_identity(cfg, str(output))
-        # Luigi forks worker processes: a SQLite connection (the translation cache) inherited across fork
-        # is unsafe and stalled --workers 2 runs on lock waits (100 articles: 189 s instead of ~12 s).
-        # Close it here; every worker process opens its own on first use.
-        runtime.translator(cfg, str(output)).close()
-        runtime.translator.cache_clear()
-    except Exception as exc:  # EngineUnavailable and friends: say how to get an engine, start nothing
-        print(f"pipeline: no translation engine: {exc}", file=sys.stderr)
-        return ExitCode.USAGE
-    for direction, info in engines.items():
-        print(f"engine {direction}: {info['engine']} {info['version']}", file=sys.stderr)
-    print(f"{len(inputs)} input file(s) in {args.input}", file=sys.stderr)
     guards = {"allow_empty": bool(getattr(args, "allow_empty", False)),
               "allow_shrink": bool(getattr(args, "allow_shrink", False))}
     if getattr(args, "max_shrink", None) is not None:
@@ -229,15 +261,35 @@ def run(args: argparse.Namespace) -> int:
     task = BuildCorpus(input_dir=str(args.input), output_dir=str(output), config_path=config_path,
                        batch_size=batch_size(getattr(args, "batch_size", None), args.workers, len(inputs)),
                        **guards)
+    try:
+        # Opening the translation cache switches a new SQLite file to WAL, which fails with "database is
+        # locked" when two hosts/runs start at once; one at a time here, and later opens find it in WAL.
+        with open(output / ".engine-init.lock", "a+") as init_lock:
+            fcntl.flock(init_lock, fcntl.LOCK_EX)
+            engines = runtime.engine_identity(cfg, str(output))
+    except Exception as exc:  # EngineUnavailable and friends: say how to get an engine, start nothing
+        print(f"pipeline: no translation engine: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
+    # the documents' output paths hold the engine identity: taken now, while the translator is open
+    progress = _progress(args, task.requires().requires())
+    # Luigi forks worker processes: a SQLite connection (the translation cache) inherited across fork
+    # is unsafe and stalled --workers 2 runs on lock waits (100 articles: 189 s instead of ~12 s).
+    # Close it here; every worker process opens its own on first use.
+    runtime.translator(cfg, str(output)).close()
+    runtime.translator.cache_clear()
+    for direction, info in engines.items():
+        print(f"engine {direction}: {info['engine']} {info['version']}", file=sys.stderr)
+    print(f"{len(inputs)} input file(s) in {args.input}", file=sys.stderr)
     _log_task_starts()
     _FAILURES.clear()
     # tasks cache their fingerprints; a second run in the same process must see changed inputs
     forget_task_instances()
+    task = task.clone()
     started = time.monotonic()
     link = output / "corpus"
     before = os.readlink(link) if link.is_symlink() else None
     lock = contextlib.nullcontext() if args.scheduler_url else output_lock(output)
-    with lock, _progress_bar(not args.no_progress and sys.stderr.isatty()):
+    with lock, progress:
         if args.scheduler_url:
             # stay until the whole graph is done, even when another host runs the last tasks, so the
             # command returns only once the corpus is published
