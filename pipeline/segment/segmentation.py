@@ -17,6 +17,7 @@ import regex
 from pipeline.config import SegmentationConfig
 from pipeline.protect import find_protected, strip_protected
 from pipeline.records import Segment, SegmentMeta
+from pipeline.resources.abbreviations import abbreviations
 
 _MONTHS = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
            r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?|"
@@ -43,13 +44,8 @@ _STAMP_WORDS = regex.compile(
     regex.IGNORECASE,
 )
 
-# Abbreviations after which a full stop does not end a sentence (English and Spanish news usage).
-_ABBREV = {
-    "mr", "mrs", "ms", "dr", "prof", "sr", "sra", "srta", "jr", "st", "gen", "col", "lt", "sgt", "capt",
-    "gov", "sen", "rep", "pres", "vs", "etc", "inc", "ltd", "co", "corp", "no", "nos", "vol", "fig",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "approx",
-    "dept", "univ", "av", "avda", "ud", "uds", "dña", "dn", "lic", "ing", "arq", "gral", "cnel",
-}
+# Abbreviations after which a full stop does not end a sentence (pipeline/resources/data/abbreviations.txt).
+_ABBREV = abbreviations()
 _BOUNDARY = regex.compile(
     r"(?<=[.!?…])[\"'”’»)\]]*(?P<ws>\s+)(?=[\"'“‘«(\[¿¡]*[\p{Lu}\d#@])"
 )
