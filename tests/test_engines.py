@@ -9,20 +9,18 @@ import io
 import shutil
 import sys
 import zipfile
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from argos_fixture import build_package  # noqa: E402
+from argos_fixture import build_package  # tests/argos_fixture.py, next to this file (like conftest)
 
-from pipeline import cli  # noqa: E402
-from pipeline.translate import models as argos_models  # noqa: E402
-from pipeline.config import ArgosConfig, CacheConfig, TranslationConfig  # noqa: E402
-from pipeline.translate.engines import argos as argos_engine  # noqa: E402
-from pipeline.translate.engines import ApertiumEngine, ArgosEngine, EngineTimeout, get_engine  # noqa: E402
-from pipeline.protect import find_protected  # noqa: E402
-from pipeline.translate.translator import Translator  # noqa: E402
+from pipeline import cli
+from pipeline.translate import models as argos_models
+from pipeline.config import ArgosConfig, CacheConfig, TranslationConfig
+from pipeline.translate.engines import argos as argos_engine
+from pipeline.translate.engines import ApertiumEngine, ArgosEngine, EngineTimeout, get_engine
+from pipeline.protect import find_protected
+from pipeline.translate.translator import Translator
 
 HAS_APERTIUM = shutil.which("apertium") is not None
 needs_apertium = pytest.mark.skipif(not HAS_APERTIUM, reason="apertium-eng-spa not installed")

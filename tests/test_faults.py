@@ -20,12 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, corpus_bytes, env, needs_apertium, pipeline_cmd, write_config
+from conftest import corpus_bytes, env, needs_apertium, pipeline_cmd, write_config
 from pipeline.service import operations
 from pipeline.cli import main as cli_main
-
-sys.path.insert(0, str(ROOT / "benchmarks"))
-import synth  # noqa: E402
+from benchmarks import synth
 
 pytestmark = [needs_apertium, pytest.mark.slow]
 

@@ -16,11 +16,9 @@ from collections import Counter
 
 import pytest
 
-from conftest import ROOT, corpus_bytes, env, needs_apertium, pipeline_cmd, write_config
+from conftest import corpus_bytes, env, needs_apertium, pipeline_cmd, write_config
 from pipeline.service import operations
-
-sys.path.insert(0, str(ROOT / "benchmarks"))
-import synth  # noqa: E402
+from benchmarks import synth
 
 pytestmark = [needs_apertium, pytest.mark.slow]
 ARTICLES = 200

@@ -19,11 +19,10 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from argos_fixture import build_package  # noqa: E402
+from argos_fixture import build_package  # tests/argos_fixture.py, next to this file (like conftest)
 
-from pipeline import cli  # noqa: E402
-from pipeline.translate import models  # noqa: E402
+from pipeline import cli
+from pipeline.translate import models
 
 
 def repack(archive: bytes, version: str) -> bytes:
