@@ -1,8 +1,7 @@
-"""Atomic file writes and JSON-lines reading: the lowest layer, used by every stage that writes files."""
+"""Atomic file writes and the line tools' input: the lowest layer, used by every stage that writes files."""
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 import tempfile
@@ -36,15 +35,6 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-
-
-def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield json.loads(line)
-
-
 
 
 def read_lines(stream: IO[Any], tool: str) -> Iterator[str]:

@@ -1,12 +1,10 @@
 """Protected spans: URLs, pic.twitter.com links, @handles, #hashtags, emoji, numbers and numeric dates.
 
 These spans carry no language and must come out of translation and repair byte-identical. ``find_protected``
-locates them (non-overlapping, in order); ``mask``/``unmask`` swap them for placeholders and back.
+locates them (non-overlapping, in order); ``strip_protected`` blanks them for language detection (the
+translator masks them with its own placeholders).
 """
 from __future__ import annotations
-
-from dataclasses import dataclass
-from typing import Callable
 
 import regex
 
@@ -76,44 +74,3 @@ def strip_protected(text: str, spans: list[Span] | None = None, fill: str = " ")
         pos = s.end
     out.append(text[pos:])
     return "".join(out)
-
-
-@dataclass(frozen=True)
-class Masked:
-    text: str
-    placeholders: dict[str, Span]  # placeholder token -> original span
-
-
-def default_token(i: int) -> str:
-    return f"⟦{i}⟧"
-
-
-def mask(text: str, spans: list[Span] | None = None,
-         token: Callable[[int], str] = default_token, kinds: set[str] | None = None) -> Masked:
-    """Replace protected spans (optionally only some kinds) by placeholder tokens.
-
-    >>> m = mask("Hola @amigo 🇻🇪")
-    >>> m.text
-    'Hola ⟦0⟧ ⟦1⟧'
-    >>> unmask(m.text, m)
-    'Hola @amigo 🇻🇪'
-    """
-    spans = find_protected(text) if spans is None else spans
-    out, pos, table = [], 0, {}
-    for s in spans:
-        if kinds is not None and s.kind not in kinds:
-            continue
-        tok = token(len(table))
-        table[tok] = s
-        out.append(text[pos:s.start])
-        out.append(tok)
-        pos = s.end
-    out.append(text[pos:])
-    return Masked("".join(out), table)
-
-
-def unmask(text: str, masked: Masked) -> str:
-    """Put the original spans back in place of their placeholders (each placeholder once)."""
-    for tok, span in masked.placeholders.items():
-        text = text.replace(tok, span.text, 1)
-    return text

@@ -66,3 +66,10 @@ def matches_expected(result, expected: str) -> bool:
     if expected == "FLAGGED":
         return bool(result.flagged) and result.text == result.before
     return result.text == expected
+
+
+def stage_file_states(output_dir) -> dict[str, tuple[int, int]]:
+    """{relative path: (inode, mtime_ns)} of every stage file; a rewrite changes the inode (atomic rename)."""
+    root = Path(output_dir)
+    return {str(p.relative_to(root)): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in sorted((root / "work").glob("*/*/*.jsonl"))}

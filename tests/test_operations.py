@@ -13,7 +13,7 @@ from pathlib import Path
 import luigi
 import pytest
 
-from conftest import SEEDS, corpus_bytes, needs_apertium, write_config
+from conftest import SEEDS, corpus_bytes, needs_apertium, stage_file_states, write_config
 from pipeline.service import operations
 from pipeline.tasks import BuildCorpus
 
@@ -38,7 +38,7 @@ def ran_successfully(result) -> dict[str, int]:
 
 
 def by_stage(states: dict[str, tuple[int, int]]) -> dict[tuple[str, str], tuple[str, tuple[int, int]]]:
-    """{(stage, doc): (path, state)} from operations.stage_file_states."""
+    """{(stage, doc): (path, state)} from conftest.stage_file_states."""
     return {tuple(Path(p).parts[1:3]): (p, s) for p, s in states.items()}
 
 
@@ -54,7 +54,7 @@ def built(tmp_path):
 
 def test_rerun_one_document_redoes_that_stage_and_later_only(built):
     inputs, output, config = built
-    before = by_stage(operations.stage_file_states(str(output)))
+    before = by_stage(stage_file_states(str(output)))
     published = corpus_bytes(output)
     doc = "003_158391a6dab5c5a3"
     done = operations.invalidate(str(inputs), str(output), config, "TranslateSegments", doc=doc)
@@ -62,7 +62,7 @@ def test_rerun_one_document_redoes_that_stage_and_later_only(built):
     assert done.set_aside and (output / "corpus").resolve() == Path(done.set_aside[0]).resolve()
     assert not operations.verify_corpus(output / "corpus")  # readers still see a whole corpus
     result = build(inputs, output, config)
-    after = by_stage(operations.stage_file_states(str(output)))
+    after = by_stage(stage_file_states(str(output)))
     assert after.keys() == before.keys()  # same paths: content-addressed outputs
     rewritten = {key for key in before if after[key][1] != before[key][1]}
     assert rewritten == {("translate", doc), ("repair", doc)}
@@ -73,21 +73,21 @@ def test_rerun_one_document_redoes_that_stage_and_later_only(built):
 
 def test_rerun_all_documents_from_detect(built):
     inputs, output, config = built
-    before = by_stage(operations.stage_file_states(str(output)))
+    before = by_stage(stage_file_states(str(output)))
     operations.invalidate(str(inputs), str(output), config, "detect")
     build(inputs, output, config)
-    after = by_stage(operations.stage_file_states(str(output)))
+    after = by_stage(stage_file_states(str(output)))
     rewritten = {stage for (stage, _doc), (_p, st) in after.items() if before[(stage, _doc)][1] != st}
     assert rewritten == {"detect", "repair_source", "translate", "repair"}
 
 
 def test_rerun_export_only_touches_no_stage_file(built):
     inputs, output, config = built
-    before = operations.stage_file_states(str(output))
+    before = stage_file_states(str(output))
     done = operations.invalidate(str(inputs), str(output), config, "export")
     assert done.removed == [] and len(done.set_aside) == 1
     build(inputs, output, config)
-    assert operations.stage_file_states(str(output)) == before
+    assert stage_file_states(str(output)) == before
     assert (output / "corpus").resolve().name == Path(done.set_aside[0]).name.split(".replaced-")[0]
 
 
@@ -110,10 +110,10 @@ SETTING_CHANGES = [
 @pytest.mark.parametrize("section,values,first", SETTING_CHANGES, ids=[c[0] for c in SETTING_CHANGES])
 def test_changed_setting_reruns_that_stage_and_later_only(built, tmp_path, section, values, first):
     inputs, output, _config = built
-    before = by_stage(operations.stage_file_states(str(output)))
+    before = by_stage(stage_file_states(str(output)))
     changed = write_config(tmp_path / "changed", **{section: values})
     build(inputs, output, changed)
-    after = operations.stage_file_states(str(output))
+    after = stage_file_states(str(output))
     later = operations.stages_from(first)
     for (stage, doc), (path, state) in before.items():
         assert after[path] == state, f"{path} was touched"  # nothing is rewritten in place
@@ -134,9 +134,9 @@ def test_clean_prunes_stale_files_and_versions_but_never_the_published_one(built
     assert published.is_dir() and not first.exists()
     assert not operations.verify_corpus(output / "corpus")
     # everything left is current: a run now does nothing
-    states = operations.stage_file_states(str(output))
+    states = stage_file_states(str(output))
     build(inputs, output, changed)
-    assert operations.stage_file_states(str(output)) == states
+    assert stage_file_states(str(output)) == states
     assert operations.clean(str(inputs), str(output), changed, keep=1).total() == 0
 
 
@@ -187,11 +187,11 @@ def test_batched_tasks_give_the_same_files_and_switching_reruns_nothing(built, t
     result = build(inputs, batched, config, batch_size=2)
     assert ran_successfully(result)["ProcessDocuments"] == 2  # 3 documents in batches of 2
     assert corpus_bytes(batched) == corpus_bytes(output)
-    assert sorted(operations.stage_file_states(str(batched))) == sorted(operations.stage_file_states(str(output)))
-    states = operations.stage_file_states(str(output))
+    assert sorted(stage_file_states(str(batched))) == sorted(stage_file_states(str(output)))
+    states = stage_file_states(str(output))
     result = build(inputs, output, config, batch_size=2)  # per-document outputs already there
     assert "ProcessDocuments" not in ran_successfully(result)
-    assert operations.stage_file_states(str(output)) == states
+    assert stage_file_states(str(output)) == states
 
 
 def test_batch_and_export_tasks_report_progress_to_the_scheduler(tmp_path):

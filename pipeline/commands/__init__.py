@@ -7,6 +7,7 @@ after the command as well as before it (``pipeline run --config x.yaml`` = ``pip
 from __future__ import annotations
 
 import argparse
+import sys
 
 from pipeline.service.run import ExitCode, exit_status_help
 
@@ -38,3 +39,9 @@ def add_command(subparsers, name: str, *, help: str, description: str, example: 
     parser.exit_codes = tuple(exit_codes)
     add_global_options(parser, suppress=True)
     return parser
+
+
+def usage_error(message: str) -> ExitCode:
+    """Say why a command cannot start (one line on stderr) and give the status for it."""
+    print(f"pipeline: {message}", file=sys.stderr)
+    return ExitCode.USAGE

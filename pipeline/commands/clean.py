@@ -6,7 +6,7 @@ import contextlib
 import sys
 from pathlib import Path
 
-from pipeline.commands import add_command
+from pipeline.commands import add_command, usage_error
 from pipeline.service import run as service
 from pipeline.service.run import ExitCode
 
@@ -36,20 +36,17 @@ def clean(args: argparse.Namespace) -> int:
 
     problem = service.path_problem(args)
     if problem:
-        print(f"pipeline: {problem}", file=sys.stderr)
-        return ExitCode.USAGE
+        return usage_error(problem)
     output = Path(args.output)
     if not output.is_dir():
-        print(f"pipeline: output folder not found: {output}", file=sys.stderr)
-        return ExitCode.USAGE
+        return usage_error(f"output folder not found: {output}")
     try:
         config_path = service.effective_config(args.config, args.engine, output)
         with contextlib.nullcontext() if args.no_lock else service.output_lock(output):
             report = do_clean(args.input, str(output), config_path, keep=args.keep, dry_run=args.dry_run,
                               min_age_s=args.min_age)
     except (OperationError, FileNotFoundError) as exc:
-        print(f"pipeline: {exc}", file=sys.stderr)
-        return ExitCode.USAGE
+        return usage_error(str(exc))
     verb = "would remove" if args.dry_run else "removed"
     for kind, paths in (("stale stage file", report.stage_files), ("corpus version", report.versions),
                         ("leftover", report.temporaries)):

@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.commands import add_command, run as run_command
+from pipeline.commands import add_command, usage_error, run as run_command
 from pipeline.service import run as service
 from pipeline.service.run import ExitCode
 
@@ -36,8 +36,7 @@ def rerun(args: argparse.Namespace) -> int:
 
     problem = service.path_problem(args)
     if problem:
-        print(f"pipeline: {problem}", file=sys.stderr)
-        return ExitCode.USAGE
+        return usage_error(problem)
     output = Path(args.output)
     try:
         stage_name(args.task)
@@ -56,8 +55,7 @@ def rerun(args: argparse.Namespace) -> int:
         with lock:
             done = invalidate(args.input, str(output), config_path, args.task, args.doc)
     except (OperationError, FileNotFoundError) as exc:
-        print(f"pipeline: {exc}", file=sys.stderr)
-        return ExitCode.USAGE
+        return usage_error(str(exc))
     print(f"invalidated {len(done.removed)} stage file(s); corpus version set aside: "
           f"{', '.join(describe(done.set_aside, str(output))) or 'none'}", file=sys.stderr)
     return service.run(args)

@@ -63,7 +63,6 @@ class Lexicon:
     def __init__(self, common: set[str], proper: set[str], source: str = ""):
         self.common = common
         self.proper = proper
-        self.proper_lower = {p.lower() for p in proper}
         self.source = source
 
     @property

@@ -228,10 +228,3 @@ def verify_corpus(corpus: str | os.PathLike[str]) -> list[str]:
         if sha != info["sha256"] or lines != info["lines"]:
             problems.append(f"{name}: sha256/lines differ from the manifest")
     return problems
-
-
-def stage_file_states(output_dir: str) -> dict[str, tuple[int, int]]:
-    """{relative path: (inode, mtime_ns)} of every stage file; a rewrite changes the inode (atomic rename)."""
-    root = Path(output_dir)
-    return {str(p.relative_to(root)): (p.stat().st_ino, p.stat().st_mtime_ns)
-            for p in sorted((root / "work").glob("*/*/*.jsonl"))}

@@ -36,9 +36,6 @@ class CorpusTask(PipelineTask):
     def input_paths(self) -> list[str]:
         return [str(p) for p in list_inputs(self.input_dir)]
 
-    def doc_tasks(self) -> list[RepairTranslations]:
-        return [self.clone(RepairTranslations, doc_path=p) for p in self.input_paths()]
-
     def document_requirements(self, paths: list[str] | None = None) -> list[luigi.Task]:
         if paths is None:
             paths = self.input_paths()
