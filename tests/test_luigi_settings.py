@@ -11,12 +11,12 @@ from pathlib import Path
 
 import luigi
 import luigi.interface
-import pytest
 from luigi.cmdline_parser import CmdlineParser
 
 from conftest import ROOT, SEEDS, needs_apertium, write_config
 from pipeline.tasks import BuildCorpus, ExportCorpus, PipelineSettings, PublishCorpus
 from pipeline.tasks.document import RepairTranslations, SegmentDocument
+from pipeline.tasks.luigi_internals import forget_task_instances
 
 
 def _from_cmdline(*argv: str) -> BuildCorpus:
@@ -90,7 +90,7 @@ def test_command_line_override_through_luigi_interface(tmp_path, monkeypatch):
     inp = _one_seed(tmp_path)
     out = tmp_path / "from-flag"
     monkeypatch.chdir(tmp_path)
-    luigi.task_register.Register.clear_instance_cache()
+    forget_task_instances()
     result = luigi.interface.run(["--module", "pipeline.tasks", "BuildCorpus", "--pipeline-output-dir", str(out),
                                   "--pipeline-input-dir", str(inp), "--pipeline-config", write_config(tmp_path),
                                   "--log-level", "WARNING"],

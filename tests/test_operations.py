@@ -16,6 +16,7 @@ import pytest
 from conftest import SEEDS, corpus_bytes, needs_apertium, stage_file_states, write_config
 from pipeline.service import operations
 from pipeline.tasks import BuildCorpus
+from pipeline.tasks.luigi_internals import forget_task_instances
 
 pytestmark = needs_apertium
 
@@ -23,7 +24,7 @@ pytestmark = needs_apertium
 def build(inputs: Path, output: Path, config: str, batch_size: int = 0) -> luigi.execution_summary.LuigiRunResult:
     # Luigi reuses task instances with equal parameters within a process, and tasks cache their
     # fingerprint: a new build after changing inputs needs fresh instances, as a new `pipeline run` has
-    luigi.task_register.Register.clear_instance_cache()
+    forget_task_instances()
     result = luigi.build([BuildCorpus(input_dir=str(inputs), output_dir=str(output), config_path=config,
                                       batch_size=batch_size)],
                          local_scheduler=True, detailed_summary=True, log_level="WARNING")
@@ -228,7 +229,7 @@ def test_fingerprints_without_task_objects_equal_the_tasks_own(tmp_path, section
     from pipeline.tasks.document import RepairTranslations, document_fingerprint, final_output
 
     config, output = write_config(tmp_path, **sections), str(tmp_path / "out")
-    luigi.task_register.Register.clear_instance_cache()
+    forget_task_instances()
     for seed in sorted(SEEDS.glob("*.txt")):
         task = RepairTranslations(doc_path=str(seed), output_dir=output, config_path=config)
         assert document_fingerprint(str(seed), output, config) == task.fingerprint()
