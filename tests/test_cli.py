@@ -121,3 +121,9 @@ def test_translate_writes_nothing_in_the_cwd_and_uses_an_explicit_cache(tmp_path
     assert done.returncode == ExitCode.OK and list(cwd.iterdir()) == []
     stats = _run_in(cwd, ["cache", "stats", "--cache", str(cache)])
     assert stats.returncode == ExitCode.OK and re.search(r": [1-9]\d* entries", stats.stdout), stats
+
+
+def test_clear_cache_without_a_cache_is_a_usage_error(tmp_path):
+    done = _run_in(tmp_path, ["translate", "--clear-cache"], "Hola.\n")
+    assert done.returncode == ExitCode.USAGE and "--cache PATH" in done.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -63,6 +63,9 @@ def run(args) -> int:
     if args.src == args.tgt:
         print("pipeline translate: --from and --to must differ", file=sys.stderr)
         return ExitCode.USAGE
+    if args.clear_cache and not cfg.cache.enabled:
+        print("pipeline translate: --clear-cache needs a cache: give --cache PATH", file=sys.stderr)
+        return ExitCode.USAGE
     translator = Translator(cfg)
     try:
         if args.clear_cache and translator.cache is not None:
