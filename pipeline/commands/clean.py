@@ -33,14 +33,17 @@ def clean(args: argparse.Namespace) -> int:
     if problem:
         print(f"pipeline: {problem}", file=sys.stderr)
         return service.EXIT_USAGE
-    output = Path(args.output)
-    if not output.is_dir():
+    from pipeline import storage
+
+    remote = storage.is_remote(args.output)
+    output = Path(storage.local_dir(service.output_root(args.output)))  # the folder, or this host's for a URL
+    if not remote and not output.is_dir():
         print(f"pipeline: output folder not found: {output}", file=sys.stderr)
         return service.EXIT_USAGE
     try:
         config_path = service.effective_config(args.config, args.engine, output)
         with contextlib.nullcontext() if args.no_lock else service.output_lock(output):
-            report = do_clean(args.input, str(output), config_path, keep=args.keep, dry_run=args.dry_run,
+            report = do_clean(args.input, service.output_root(args.output), config_path, keep=args.keep, dry_run=args.dry_run,
                               min_age_s=args.min_age)
     except (OperationError, FileNotFoundError) as exc:
         print(f"pipeline: {exc}", file=sys.stderr)
@@ -48,7 +51,7 @@ def clean(args: argparse.Namespace) -> int:
     verb = "would remove" if args.dry_run else "removed"
     for kind, paths in (("stale stage file", report.stage_files), ("corpus version", report.versions),
                         ("leftover", report.temporaries)):
-        for p in describe(paths, str(output)):
+        for p in describe(paths, service.output_root(args.output)):
             print(f"{verb} {kind}: {p}")
     print(f"{verb} {report.total()} item(s)", file=sys.stderr)
     return service.EXIT_OK
