@@ -53,9 +53,10 @@ def unsupported(path: Any) -> str | None:
             return f"{value}: no bucket name"
         return None
     if value.startswith("gs://"):
-        return (f"{value}: use s3://bucket/prefix with AWS_ENDPOINT_URL=https://storage.googleapis.com and HMAC "
-                "keys (Google Cloud Storage's S3-compatible API); gs:// itself is not served")
-    return f"{value}: only s3:// URLs (S3 and S3-compatible stores) are supported"
+        return (f"{value}: gs:// URLs are not supported; use s3://bucket/prefix with "
+                "AWS_ENDPOINT_URL=https://storage.googleapis.com and HMAC keys (Google Cloud Storage's "
+                "S3-compatible API)")
+    return f"{value}: URLs are not supported except s3:// (S3 and S3-compatible stores)"
 
 
 def split(url: str) -> tuple[str, str]:
