@@ -16,6 +16,7 @@ import io
 import os
 import re
 import tempfile
+import threading
 from pathlib import Path
 from typing import IO, Any, Iterator
 
@@ -88,16 +89,20 @@ def name(path: str) -> str:
 
 # --- the S3 client: Luigi's, one per process (boto3 objects must not cross a fork) ---------------------
 _CLIENTS: dict[int, Any] = {}
+_CLIENT_LOCK = threading.Lock()  # boto3 sessions are not thread-safe to create; the client is to use
 
 
 def client() -> Any:
     pid = os.getpid()
-    if pid not in _CLIENTS:
-        from luigi.contrib.s3 import S3Client
+    with _CLIENT_LOCK:
+        if pid not in _CLIENTS:
+            from luigi.contrib.s3 import S3Client
 
-        _CLIENTS.clear()
-        _CLIENTS[pid] = S3Client()
-    return _CLIENTS[pid]
+            _CLIENTS.clear()
+            c = S3Client()
+            c.s3.meta.client  # noqa: B018 - build the boto3 resource and client now, under the lock
+            _CLIENTS[pid] = c
+        return _CLIENTS[pid]
 
 
 def _api() -> Any:

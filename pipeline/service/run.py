@@ -193,14 +193,25 @@ def _published(root: str) -> str | None:
     return os.readlink(link) if link.is_symlink() else None
 
 
-def upload_task_logs(root: str) -> None:
-    """Copy this host's task logs of an ``s3://`` root (kept locally while tasks run: objects cannot be
-    appended to) to ``<root>/logs/``, where ``read_task_logs`` finds every host's."""
+def task_log_states(root: str) -> dict[str, tuple[int, int]]:
+    """{file name: (size, mtime_ns)} of this host's local task logs of an ``s3://`` root."""
     from pipeline import storage
 
     logs = Path(storage.local_dir(root)) / "logs"
-    for path in sorted(logs.glob("tasks-*.jsonl")) if logs.is_dir() else []:
-        storage.put_file(path, storage.join(root, "logs", path.name))
+    return {p.name: (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in (sorted(logs.glob("tasks-*.jsonl")) if logs.is_dir() else [])}
+
+
+def upload_task_logs(root: str, before: dict[str, tuple[int, int]]) -> None:
+    """Copy this host's task logs of an ``s3://`` root (kept locally while tasks run: objects cannot be
+    appended to) that changed since ``before`` to ``<root>/logs/``, where ``read_task_logs`` finds every
+    host's. A run that started no task uploads nothing."""
+    from pipeline import storage
+
+    logs = Path(storage.local_dir(root)) / "logs"
+    for name, state in task_log_states(root).items():
+        if before.get(name) != state:
+            storage.put_file(logs / name, storage.join(root, "logs", name))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -263,6 +274,7 @@ def run(args: argparse.Namespace) -> int:
     # tasks cache their fingerprints; a second run in the same process must see changed inputs
     luigi.task_register.Register.clear_instance_cache()
     started = time.monotonic()
+    logs_before = task_log_states(out) if remote else {}
     link = output / "corpus"
     before = _published(out)
     lock = contextlib.nullcontext() if args.scheduler_url else output_lock(output)
@@ -277,7 +289,7 @@ def run(args: argparse.Namespace) -> int:
         result = luigi.build([task], workers=args.workers, detailed_summary=True, log_level="WARNING", **kwargs)
     elapsed = time.monotonic() - started
     if remote:
-        upload_task_logs(out)
+        upload_task_logs(out, logs_before)
     ok = result.scheduling_succeeded and result.status.name in ("SUCCESS", "SUCCESS_WITH_RETRY")
     if args.scheduler_url and not ok and result.status.name == "NOT_RUN":
         # with a central scheduler, tasks another host ran count as "not run" here; what matters is

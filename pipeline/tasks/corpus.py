@@ -131,11 +131,9 @@ class ExportCorpus(CorpusTask):
         docs = self._docs  # the documents the fingerprint names, not whatever the folder holds by now
         paths = list(docs)
 
-        def documents():  # one document in memory at a time: write_corpus consumes them as it goes
-            for i, path in enumerate(paths):
-                doc = doc_id_for(path)
-                header, segments = read_stage(stage_path(self.output_dir, RepairTranslations.stage, doc, docs[path]))
-                yield corpus_logic.DocumentResult(doc, header, segments, _stage_counts(path, self.output_dir, self.config_path))
+        def documents():  # one document in memory at a time (a few ahead on object storage)
+            for i, result in enumerate(_document_results(paths, docs, self.output_dir, self.config_path)):
+                yield result
                 if i % 50 == 0:
                     forget_task_instances()
                     self.progress(f"exporting {i}/{len(paths)} documents", int(80 * i / max(1, len(paths))))
@@ -167,15 +165,50 @@ class ExportCorpus(CorpusTask):
                       100)
 
 
-def _stage_counts(doc_path: str, output_dir: str, config_path: str) -> dict[str, dict]:
+PREFETCH = 8  # documents read ahead by threads when the stage files are objects (each read is a request)
+
+
+def _document_results(paths: list[str], docs: dict[str, str], output_dir: str, config_path: str):
+    """The export's input, in input order: each document's final segments and its per-stage counts. On
+    object storage the seven reads per document are network round trips, so up to ``PREFETCH`` documents
+    are read ahead by threads (the paths are worked out here, in this thread: Luigi's task cache is not
+    thread-safe); locally they are read one after the other, as before."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    def load(doc: str, final: str, stage_files: list[tuple[str, str]]) -> corpus_logic.DocumentResult:
+        header, segments = read_stage(final)
+        return corpus_logic.DocumentResult(doc, header, segments, _stage_counts(stage_files))
+
+    def jobs():
+        for path in paths:
+            doc = doc_id_for(path)
+            yield (doc, stage_path(output_dir, RepairTranslations.stage, doc, docs[path]),
+                   [(t.stage, t.output().path) for t in document_chain(path, output_dir, config_path)])
+
+    if not storage.is_remote(output_dir):
+        for job in jobs():
+            yield load(*job)
+        return
+    with ThreadPoolExecutor(PREFETCH) as pool:
+        pending: deque = deque()
+        for job in jobs():
+            pending.append(pool.submit(load, *job))
+            if len(pending) > PREFETCH:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _stage_counts(stage_files: list[tuple[str, str]]) -> dict[str, dict]:
     """Counts recorded in the header of every stage file of one document, oldest stage first."""
     out = {}
-    for t in document_chain(doc_path, output_dir, config_path):
+    for stage, path in stage_files:
         try:
-            header = read_header(t.output().path)
+            header = read_header(path)
         except FileNotFoundError:
             continue
-        out[t.stage] = {header.status: 1} if t.stage == "ingest" else header.counts
+        out[stage] = {header.status: 1} if stage == "ingest" else header.counts
     return out
 
 
