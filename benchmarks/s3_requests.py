@@ -37,6 +37,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--articles", type=int, default=40)
     ap.add_argument("--batch-size", type=int, default=None)
+    ap.add_argument("--s3-inputs", action="store_true",
+                    help="read the articles from s3://articles/in (uploaded with their sha256 in the metadata)")
     args = ap.parse_args()
 
     from moto.server import ThreadedMotoServer
@@ -76,7 +78,13 @@ def main() -> None:
 
     storage._api().meta.events.register("before-call.s3", before)
     storage._api().meta.events.register("after-call.s3", after)
-    argv = ["--config", config, "run", "--input", str(inputs), "--output", "s3://corpus/nightly", "--no-progress"]
+    source = str(inputs)
+    if args.s3_inputs:
+        storage._api().create_bucket(Bucket="articles")
+        for p in sorted(inputs.iterdir()):
+            storage.put_file(p, f"s3://articles/in/{p.name}")
+        source = "s3://articles/in"
+    argv = ["--config", config, "run", "--input", source, "--output", "s3://corpus/nightly", "--no-progress"]
     if args.batch_size is not None:
         argv += ["--batch-size", str(args.batch_size)]
 
@@ -86,6 +94,8 @@ def main() -> None:
             first = sorted(inputs.iterdir())[0]
             first.write_text(first.read_text(encoding="utf-8") + "\nOne more sentence for the rerun.\n",
                              encoding="utf-8")
+            if args.s3_inputs:
+                storage.put_file(first, f"s3://articles/in/{first.name}")
         counts.clear()
         busy["s"] = 0.0
         started = time.monotonic()
@@ -95,7 +105,8 @@ def main() -> None:
         results.append((label, Counter(counts), elapsed, busy["s"]))
 
     n = args.articles
-    print(f"\n{n} articles, batch size {args.batch_size if args.batch_size is not None else 'default'}")
+    print(f"\n{n} articles from {source}, batch size "
+          f"{args.batch_size if args.batch_size is not None else 'default'}")
     for label, c, elapsed, in_s3 in results:
         writes = sum(v for k, v in c.items() if k in WRITE_OPS)
         reads = sum(c.values()) - writes
