@@ -161,7 +161,8 @@ def test_kill_9_then_rerun_gives_the_same_manifest(bucket, tmp_path):
     run(config, inputs, out, tmp_path / "b")
     ref = json.loads(get(bucket, "ref/latest.json"))["version"]
     assert json.loads(get(bucket, "killed/latest.json"))["version"] == ref
-    assert get(bucket, f"killed/corpus-versions/{ref}/manifest.json") == get(bucket, f"ref/corpus-versions/{ref}/manifest.json")
+    assert get(bucket, f"killed/corpus-versions/{ref}/manifest.json") == \
+        get(bucket, f"ref/corpus-versions/{ref}/manifest.json")
 
 
 def test_an_interrupted_upload_leaves_no_manifest_and_clean_removes_it(bucket, tmp_path, monkeypatch):

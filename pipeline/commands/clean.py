@@ -43,7 +43,8 @@ def clean(args: argparse.Namespace) -> int:
     try:
         config_path = service.effective_config(args.config, args.engine, output)
         with contextlib.nullcontext() if args.no_lock else service.output_lock(output):
-            report = do_clean(args.input, service.output_root(args.output), config_path, keep=args.keep, dry_run=args.dry_run,
+            report = do_clean(args.input, service.output_root(args.output), config_path, keep=args.keep,
+                              dry_run=args.dry_run,
                               min_age_s=args.min_age)
     except (OperationError, FileNotFoundError) as exc:
         print(f"pipeline: {exc}", file=sys.stderr)

@@ -245,12 +245,15 @@ def _clean_remote(input_dir: str, output_dir: str, config_path: str, keep: int, 
                 report.temporaries.append(prefix)
         else:
             report.versions.append(prefix)
+    local = Path(storage.local_dir(output_dir))  # this host's export staging left by a killed run
+    report.temporaries += [str(p) for p in sorted(local.glob(".export-*"))
+                           if p.is_dir() and now - p.stat().st_mtime > min_age_s]
     if not dry_run:
         for f in report.stage_files:
             storage.remove(f)
         for p in report.versions + report.temporaries:
             storage.remove(storage.join(p, "manifest.json"))  # first: a half-removed version is unfinished
-            storage.remove_tree(p)
+            storage.remove_tree(p)  # a local staging folder (not an s3:// URL) goes the same way
     return report
 
 

@@ -241,7 +241,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_REFUSED
     problem = check_output_folder(output, out)
     if problem:
-        print(f"pipeline: cannot write to output {out if remote else f'folder {output}'}: {problem}", file=sys.stderr)
+        where = out if remote else f"folder {output}"
+        print(f"pipeline: cannot write to output {where}: {problem}", file=sys.stderr)
         return EXIT_USAGE
     config_path = effective_config(args.config, args.engine, output)
     cfg = get_config(config_path)
