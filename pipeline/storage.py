@@ -98,6 +98,10 @@ def client() -> Any:
         if pid not in _CLIENTS:
             from luigi.contrib.s3 import S3Client
 
+            try:
+                import boto3  # noqa: F401 - luigi.contrib.s3 imports it only when first used
+            except ImportError:
+                raise RuntimeError("s3:// needs boto3: pip install 'mt-normalise-pipeline[s3]'") from None
             _CLIENTS.clear()
             c = S3Client()
             c.s3.meta.client  # noqa: B018 - build the boto3 resource and client now, under the lock
