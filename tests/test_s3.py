@@ -222,6 +222,11 @@ def test_inputs_from_s3_use_the_objects_checksums(bucket, tmp_path):
     run(config, f"s3://{bucket}/in", f"s3://{bucket}/out", tmp_path / "host")
     new = set(objects(bucket, "out/work/")) - set(before)
     assert len(new) == 6 and all(f"/{seeds[1].stem}/" in k for k in new)
+    # the new version's page compares with the one published before it, as on disk
+    first = json.loads(files["manifest.json"])["version"]
+    second = json.loads(get(bucket, "out/latest.json"))["version"]
+    page = get(bucket, f"out/corpus-versions/{second}/report.html").decode("utf-8")
+    assert second != first and first in page  # the identity table: this version beside the previous one
 
 
 def test_rerun_and_clean_on_s3(bucket, tmp_path):
