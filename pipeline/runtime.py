@@ -30,7 +30,10 @@ def repairer(cfg: Config) -> Any:
 def translator(cfg: Config, output_root: str) -> Any:
     from pipeline.translate.translator import Translator
 
-    return Translator(cfg.translation, cache_dir=Path(output_root))
+    from pipeline.storage import local_dir
+
+    # the cache (SQLite) stays on this host: for an s3:// output root, in its local folder
+    return Translator(cfg.translation, cache_dir=Path(local_dir(output_root)))
 
 
 def engine_identity(cfg: Config, output_root: str) -> dict[str, dict[str, str]]:

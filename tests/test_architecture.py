@@ -14,7 +14,8 @@ PKG = Path(__file__).resolve().parent.parent / "pipeline"
 
 # (module-name prefix, layer). The longest matching prefix decides a module's layer.
 LAYERS = {
-    "pipeline": 0, "pipeline.records": 0, "pipeline.protect": 0, "pipeline.io": 0, "pipeline.resources": 0,
+    "pipeline": 0, "pipeline.records": 0, "pipeline.protect": 0, "pipeline.io": 0, "pipeline.storage": 0,
+    "pipeline.resources": 0,
     "pipeline.repair.registry": 1, "pipeline.repair.context": 1, "pipeline.repair.rules": 1,
     "pipeline.config": 2,
     "pipeline.ingest": 3, "pipeline.segment": 3, "pipeline.langid": 3, "pipeline.translate": 3,

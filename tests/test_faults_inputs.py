@@ -288,20 +288,20 @@ def test_corpus_files_follow_the_umask(tmp_path):
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["--output", "s3://bucket/x"], "URLs are not supported"),
+    (["--output", "gs://bucket/x"], "URLs are not supported"),  # s3:// works: tests/test_s3.py
     (["--input", "https://example.org/in"], "URLs are not supported"),
     (["--workers", "0"], "--workers must be 1 or more"),
     (["--output", "{inputs}/out"], "is inside --input"),
 ])
 def test_bad_paths_and_workers_are_usage_errors(tmp_path, capsys, monkeypatch, argv, message):
-    monkeypatch.chdir(tmp_path)  # "s3://bucket/x" taken as a local path would land here
+    monkeypatch.chdir(tmp_path)  # "gs://bucket/x" taken as a local path would land here
     inputs = three_articles(tmp_path / "in")
     argv = [a.format(inputs=inputs) for a in argv]
     args = {"--input": str(inputs), "--output": str(tmp_path / "out"), **dict(zip(argv[::2], argv[1::2]))}
     rc = cli_main(["--config", write_config(tmp_path), "run", "--no-progress",
                    *[x for kv in args.items() for x in kv]])
     assert rc == 2 and message in capsys.readouterr().err
-    assert not (inputs / "out").exists() and not (tmp_path / "s3:").exists()
+    assert not (inputs / "out").exists() and not (tmp_path / "gs:").exists()
 
 
 def test_engine_override_writes_no_derived_config(tmp_path):

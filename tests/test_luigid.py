@@ -5,56 +5,18 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
-import sys
-import time
 import urllib.request
-from pathlib import Path
 from collections import Counter
 
 import pytest
 
-from conftest import corpus_bytes, env, needs_apertium, pipeline_cmd, write_config
+from conftest import corpus_bytes, env, needs_apertium, pipeline_cmd, write_config  # luigid: a conftest fixture
 from pipeline.service import operations
 from benchmarks import synth
 
 pytestmark = [needs_apertium, pytest.mark.slow]
 ARTICLES = 200
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def luigid(tmp_path):
-    # luigid is installed with luigi, next to this interpreter (the virtualenv's bin/ need not be on PATH)
-    exe = Path(sys.executable).parent / "luigid"
-    luigid_cmd = [str(exe)] if exe.exists() else ([shutil.which("luigid")] if shutil.which("luigid") else None)
-    assert luigid_cmd, f"luigid not found next to {sys.executable} nor on PATH (it is installed with luigi)"
-    port = free_port()
-    state = tmp_path / "luigid"
-    state.mkdir()
-    proc = subprocess.Popen([*luigid_cmd, "--port", str(port), "--address", "127.0.0.1",
-                             "--state-path", str(state / "state.pickle"), "--logdir", str(state)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=state)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"{url}/api/task_list?data={{}}", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail("luigid did not start")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
 
 
 def test_two_workers_on_one_luigid_run_every_task_once(luigid, tmp_path):

@@ -37,20 +37,24 @@ def clean(args: argparse.Namespace) -> int:
     problem = service.path_problem(args)
     if problem:
         return usage_error(problem)
-    output = Path(args.output)
-    if not output.is_dir():
+    from pipeline import storage
+
+    remote = storage.is_remote(args.output)
+    output = Path(storage.local_dir(service.output_root(args.output)))  # the folder, or this host's for a URL
+    if not remote and not output.is_dir():
         return usage_error(f"output folder not found: {output}")
     try:
         config_path = service.effective_config(args.config, args.engine, output)
         with contextlib.nullcontext() if args.no_lock else service.output_lock(output):
-            report = do_clean(args.input, str(output), config_path, keep=args.keep, dry_run=args.dry_run,
+            report = do_clean(args.input, service.output_root(args.output), config_path, keep=args.keep,
+                              dry_run=args.dry_run,
                               min_age_s=args.min_age)
     except (OperationError, FileNotFoundError) as exc:
         return usage_error(str(exc))
     verb = "would remove" if args.dry_run else "removed"
     for kind, paths in (("stale stage file", report.stage_files), ("corpus version", report.versions),
                         ("leftover", report.temporaries)):
-        for p in describe(paths, str(output)):
+        for p in describe(paths, service.output_root(args.output)):
             print(f"{verb} {kind}: {p}")
     print(f"{verb} {report.total()} item(s)", file=sys.stderr)
     return ExitCode.OK

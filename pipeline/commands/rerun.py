@@ -37,25 +37,28 @@ def rerun(args: argparse.Namespace) -> int:
     problem = service.path_problem(args)
     if problem:
         return usage_error(problem)
-    output = Path(args.output)
+    output = service.output_root(args.output)  # a folder, or an s3:// URL as given
     try:
         stage_name(args.task)
-        config_path = service.effective_config(args.config, args.engine, output)
+        config_path = service.effective_config(args.config, args.engine)
         if args.dry_run:
             from pipeline.service.operations import select_documents, stages_from
             from pipeline.tasks.document import document_chain
 
             for path in select_documents(args.input, args.doc):
-                for t in document_chain(str(path), str(output), config_path):
+                for t in document_chain(str(path), output, config_path):
                     if t.stage in stages_from(stage_name(args.task)) and t.complete():
                         print(f"would remove {t.output().path}")
             print("would set aside the current corpus version and export again")
             return ExitCode.OK
-        lock = service.output_lock(output) if not args.scheduler_url else service.contextlib.nullcontext()
+        from pipeline import storage
+
+        lock = service.output_lock(Path(storage.local_dir(output))) if not args.scheduler_url \
+            else service.contextlib.nullcontext()
         with lock:
-            done = invalidate(args.input, str(output), config_path, args.task, args.doc)
+            done = invalidate(args.input, output, config_path, args.task, args.doc)
     except (OperationError, FileNotFoundError) as exc:
         return usage_error(str(exc))
     print(f"invalidated {len(done.removed)} stage file(s); corpus version set aside: "
-          f"{', '.join(describe(done.set_aside, str(output))) or 'none'}", file=sys.stderr)
+          f"{', '.join(describe(done.set_aside, output)) or 'none'}", file=sys.stderr)
     return service.run(args)

@@ -211,3 +211,91 @@ def switch_link(link: Path, target: Path) -> None:
         tmp.unlink()
     os.symlink(target, tmp)
     os.replace(tmp, link)
+
+
+# --- object storage (an ``s3://`` output root): the version prefix, latest.json and the publish log ------
+VERSION_PAGE_FILES = ("manifest.json", "report.json", "es-en.jsonl", "rejected.jsonl", "review.jsonl")
+UPLOAD_THREADS = 8
+
+
+def read_latest(output_root: str) -> dict[str, Any] | None:
+    """The ``latest.json`` pointer of an object-store output root (None before the first publish). A
+    reader resolves it once and then reads only ``corpus-versions/<version>/``."""
+    from pipeline import storage
+
+    try:
+        data = json.loads(storage.read_text(storage.join(output_root, "latest.json")))
+    except FileNotFoundError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def write_latest(output_root: str, version: str, published: str, manifest: dict[str, Any],
+                 report: dict[str, Any]) -> None:
+    """Point ``latest.json`` at ``version`` (one PUT: readers see the old pointer or the new one)."""
+    from pipeline import storage
+
+    counts = report.get("counts", {}) if isinstance(report.get("counts"), dict) else {}
+    pointer = {"version": version, "published": published, "pairs": manifest.get("pairs"),
+               "rejects": manifest.get("rejects"), "documents": counts.get("documents"),
+               "documents_rejected": counts.get("documents_rejected"),
+               "manifest": f"corpus-versions/{version}/manifest.json"}
+    storage.write_text(storage.join(output_root, "latest.json"), json.dumps(pointer, sort_keys=True) + "\n")
+
+
+def append_publish_log(output_root: str, record: dict[str, Any]) -> None:
+    """Add a line to ``publish-log.jsonl`` (objects cannot be appended to: read, add, write back; publishes
+    are serialised by the scheduler, one ``PublishCorpus`` per version)."""
+    from pipeline import storage
+
+    url = storage.join(output_root, "publish-log.jsonl")
+    try:
+        before = storage.read_bytes(url)
+    except FileNotFoundError:
+        before = b""
+    storage.write_bytes(url, before + (json.dumps(record) + "\n").encode("utf-8"))
+
+
+def upload_version(folder: Path, prefix: str) -> int:
+    """Upload a finished local version folder under ``prefix``: every file (sha256 in its metadata), then
+    ``manifest.json`` last, so the manifest's presence still means the version is complete. A version whose
+    manifest is already there (an overlapping run, same fingerprint, same content) is left as it is.
+    Returns the number of objects written."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pipeline import storage
+
+    manifest_url = storage.join(prefix, "manifest.json")
+    if storage.exists(manifest_url):
+        return 0
+    names = [n for n in storage.list_files(str(folder)) if n != "manifest.json"]
+    with ThreadPoolExecutor(UPLOAD_THREADS) as pool:
+        list(pool.map(lambda n: storage.put_file(folder / n, storage.join(prefix, n)), names))
+    storage.put_file(folder / "manifest.json", manifest_url)
+    return len(names) + 1
+
+
+def stage_previous(output_root: str, version_dir: Path) -> Path | None:
+    """For an object-store root: fetch ``publish-log.jsonl`` and the files the report page compares (of the
+    version published before ``version_dir``'s) next to the local ``version_dir``, laid out as on disk, so
+    the page is the same as a local run's; returns the local copy of that version, or None."""
+    from pipeline import storage
+    from pipeline.corpus.report_html import publish_log
+
+    root = version_dir.parent.parent
+    try:
+        log = storage.read_bytes(storage.join(output_root, "publish-log.jsonl"))
+    except FileNotFoundError:
+        return None
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "publish-log.jsonl").write_bytes(log)
+    names = [r.get("version") for r in publish_log(version_dir)]
+    if version_dir.name in names:
+        names = names[:len(names) - 1 - names[::-1].index(version_dir.name)]
+    for name in reversed(names):
+        if isinstance(name, str) and name and name != version_dir.name:
+            remote = storage.join(output_root, "corpus-versions", name)
+            if storage.exists(storage.join(remote, "manifest.json")):
+                storage.copy_tree(remote, version_dir.parent / name, list(VERSION_PAGE_FILES))
+                return version_dir.parent / name
+    return None

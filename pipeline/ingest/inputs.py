@@ -43,7 +43,13 @@ def doc_id_for(path: str | os.PathLike[str]) -> str:
 
 def list_inputs(input_dir: str | os.PathLike[str]) -> list[Path]:
     """Every non-hidden entry directly in ``input_dir``, sorted by name (see ``skip_reason`` for which
-    of them are read)."""
+    of them are read). For an ``s3://`` prefix: the URLs (strings) of the objects directly under it."""
+    from pipeline import storage
+
+    if storage.is_remote(input_dir):
+        root = str(input_dir).rstrip("/")
+        return [storage.join(root, n) for n in storage.list_files(root)  # type: ignore[misc]
+                if "/" not in n and not n.startswith(".")]
     folder = Path(input_dir)
     if not folder.is_dir():
         raise FileNotFoundError(f"input folder not found: {folder}")
@@ -111,7 +117,17 @@ def file_sha256(path: str, mtime_ns: int, size: int, ino: int = 0, ctime_ns: int
 
 def input_checksum(path: str) -> str:
     """What the fingerprints of an input are built from: the file's sha256, ``missing``,
-    ``unreadable:<error>`` or ``skipped:<reason>``. Never raises: one bad entry must not stop the run."""
+    ``unreadable:<error>`` or ``skipped:<reason>``. Never raises: one bad entry must not stop the run.
+    For an ``s3://`` object: the sha256 its uploader stored in the metadata, else computed from its bytes."""
+    from pipeline import storage
+
+    if storage.is_remote(path):
+        try:
+            return storage.sha256_of(str(path))
+        except FileNotFoundError:
+            return "missing"
+        except Exception as exc:  # botocore: access denied, endpoint down ...
+            return f"unreadable:{type(exc).__name__}"
     reason = skip_reason(path)
     if reason:
         return SKIPPED + reason

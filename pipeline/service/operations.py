@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from pipeline import storage
 from pipeline.tasks.corpus import ExportCorpus, PublishCorpus
 from pipeline.tasks.document import CHAIN, document_chain
 
@@ -60,7 +61,7 @@ def select_documents(input_dir: str, doc: str | None = None) -> list[Path]:
     inputs = list_inputs(input_dir)
     if doc is None:
         return inputs
-    chosen = [p for p in inputs if doc in (doc_id_for(p), p.name, p.stem)]
+    chosen = [p for p in inputs if doc in (doc_id_for(p), Path(p).name, Path(p).stem)]
     if not chosen:
         raise OperationError(f"no document {doc!r} in {input_dir} (give a doc id such as "
                              f"{doc_id_for(inputs[0]) if inputs else '000_abc'} or a file name)")
@@ -81,6 +82,8 @@ def invalidate(input_dir: str, output_dir: str, config_path: str, task: str, doc
     renamed folder: readers keep a complete corpus until the rerun publishes the new one.
     """
     stage = stage_name(task)
+    if storage.is_remote(output_dir):
+        return _invalidate_remote(input_dir, output_dir, config_path, stage, doc)
     out = Invalidation()
     for path in select_documents(input_dir, doc):
         for t in document_chain(str(path), output_dir, config_path):
@@ -103,6 +106,38 @@ def invalidate(input_dir: str, output_dir: str, config_path: str, task: str, doc
     return out
 
 
+def _invalidate_remote(input_dir: str, output_dir: str, config_path: str, stage: str,
+                       doc: str | None) -> Invalidation:
+    """``invalidate`` on object storage: objects cannot be renamed, so the current version is copied to
+    ``<fp>.replaced-<time>-<pid>/`` (manifest last), ``latest.json`` re-pointed at the copy when it named
+    the version, and then the original prefix deleted, manifest first (a half-deleted prefix is unfinished)."""
+    from pipeline.corpus.export import read_latest, write_latest
+
+    out = Invalidation()
+    for path in select_documents(input_dir, doc):
+        for t in document_chain(str(path), output_dir, config_path):
+            if t.stage in stages_from(stage) and storage.exists(t.output().path):
+                storage.remove(t.output().path)
+                out.removed.append(t.output().path)
+    export = ExportCorpus(input_dir=input_dir, output_dir=output_dir, config_path=config_path)
+    version = export.version_path()
+    names = storage.list_files(version)
+    if "manifest.json" in names:
+        aside_name = f"{storage.name(version)}.replaced-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+        aside = storage.join(output_dir, "corpus-versions", aside_name)
+        for n in [n for n in names if n != "manifest.json"] + ["manifest.json"]:
+            storage.copy(storage.join(version, n), storage.join(aside, n))
+        latest = read_latest(output_dir)
+        if latest and latest.get("version") == storage.name(version):
+            write_latest(output_dir, aside_name, latest.get("published", ""),
+                         {k: latest.get(k) for k in ("pairs", "rejects")},
+                         {"counts": {k: latest.get(k) for k in ("documents", "documents_rejected")}})
+        storage.remove(storage.join(version, "manifest.json"))
+        storage.remove_tree(version)
+        out.set_aside.append(aside)
+    return out
+
+
 @dataclass
 class CleanReport:
     stage_files: list[str] = field(default_factory=list)
@@ -116,8 +151,9 @@ class CleanReport:
 def current_stage_files(input_dir: str, output_dir: str, config_path: str) -> set[Path]:
     """Stage files the current inputs and config point at (everything else under work/ is stale)."""
     keep = set()
+    wrap = str if storage.is_remote(output_dir) else Path
     for path in select_documents(input_dir):
-        keep.update(Path(t.output().path) for t in document_chain(str(path), output_dir, config_path))
+        keep.update(wrap(t.output().path) for t in document_chain(str(path), output_dir, config_path))
     return keep
 
 
@@ -130,6 +166,8 @@ def clean(input_dir: str, output_dir: str, config_path: str, keep: int = 2, dry_
           min_age_s: float = 3600.0) -> CleanReport:
     """Prune stale stage files, all but the ``keep`` newest corpus versions (never the published one) and
     temporary files older than ``min_age_s`` (younger ones may belong to a run in progress)."""
+    if storage.is_remote(output_dir):
+        return _clean_remote(input_dir, output_dir, config_path, keep, dry_run, min_age_s)
     root = Path(output_dir)
     report = CleanReport()
     current = current_stage_files(input_dir, output_dir, config_path)
@@ -171,9 +209,58 @@ def clean(input_dir: str, output_dir: str, config_path: str, keep: int = 2, dry_
     return report
 
 
+def _clean_remote(input_dir: str, output_dir: str, config_path: str, keep: int, dry_run: bool,
+                  min_age_s: float) -> CleanReport:
+    """``clean`` on object storage. Uploads are single PUTs, so there are no temporary objects; a version
+    prefix without a manifest (an interrupted upload) older than ``min_age_s`` is the leftover of a
+    killed run. Versions are ordered by their manifest's time; ``latest.json`` names the published one."""
+    from pipeline.corpus.export import read_latest
+
+    report = CleanReport()
+    work = storage.join(output_dir, "work")
+    current = {p[len(work) + 1:] for p in current_stage_files(input_dir, output_dir, config_path)}
+    report.stage_files = [storage.join(work, o["path"]) for o in storage.list_objects(work)
+                          if o["path"] not in current]
+    versions: dict[str, dict[str, float]] = {}
+    for o in storage.list_objects(storage.join(output_dir, "corpus-versions")):
+        name, _, rest = o["path"].partition("/")
+        v = versions.setdefault(name, {"newest": 0.0})
+        v["newest"] = max(v["newest"], o["modified"])
+        if rest == "manifest.json":
+            v["manifest"] = o["modified"]
+    latest = read_latest(output_dir)
+    kept = {latest["version"]} if latest and latest.get("version") else set()
+    for name in sorted((n for n, v in versions.items() if "manifest" in v),
+                       key=lambda n: versions[n]["manifest"], reverse=True):
+        if len(kept) >= max(keep, 1):
+            break
+        kept.add(name)
+    now = time.time()
+    for name, v in sorted(versions.items()):
+        prefix = storage.join(output_dir, "corpus-versions", name)
+        if name in kept:
+            continue
+        if "manifest" not in v:
+            if now - v["newest"] > min_age_s:
+                report.temporaries.append(prefix)
+        else:
+            report.versions.append(prefix)
+    local = Path(storage.local_dir(output_dir))  # this host's export staging left by a killed run
+    report.temporaries += [str(p) for p in sorted(local.glob(".export-*"))
+                           if p.is_dir() and now - p.stat().st_mtime > min_age_s]
+    if not dry_run:
+        for f in report.stage_files:
+            storage.remove(f)
+        for p in report.versions + report.temporaries:
+            storage.remove(storage.join(p, "manifest.json"))  # first: a half-removed version is unfinished
+            storage.remove_tree(p)  # a local staging folder (not an s3:// URL) goes the same way
+    return report
+
+
 # --- task log: one line per task a run started, so "ran exactly once" can be checked across hosts --------
 def task_log_path(output_dir: str) -> Path:
-    return Path(output_dir) / "logs" / f"tasks-{socket.gethostname()}-{os.getpid()}.jsonl"
+    # for an s3:// root, this host's folder for it: uploaded to <root>/logs/ when the run ends
+    return Path(storage.local_dir(output_dir)) / "logs" / f"tasks-{socket.gethostname()}-{os.getpid()}.jsonl"
 
 
 def log_task_start(output_dir: str, task) -> None:
@@ -192,6 +279,13 @@ def log_task_start(output_dir: str, task) -> None:
 def read_task_logs(output_dir: str) -> list[dict]:
     """Every task start recorded under ``<output>/logs/``, across all runs and hosts."""
     records: list[dict] = []
+    if storage.is_remote(output_dir):
+        logs = storage.join(output_dir, "logs")
+        for name in storage.list_files(logs):
+            if name.startswith("tasks-") and name.endswith(".jsonl"):
+                text = storage.read_text(storage.join(logs, name))
+                records.extend(json.loads(line) for line in text.splitlines() if line.strip())
+        return records
     for path in sorted((Path(output_dir) / "logs").glob("tasks-*.jsonl")):
         with open(path, encoding="utf-8") as fh:
             records.extend(json.loads(line) for line in fh if line.strip())
@@ -209,6 +303,8 @@ def verify_corpus(corpus: str | os.PathLike[str]) -> list[str]:
     """
     from pipeline.corpus.writers import file_digest
 
+    if storage.is_remote(corpus):
+        return _verify_remote(str(corpus))
     folder = Path(corpus)
     if folder.is_symlink():
         folder = folder.parent / os.readlink(folder)
@@ -228,3 +324,41 @@ def verify_corpus(corpus: str | os.PathLike[str]) -> list[str]:
         if sha != info["sha256"] or lines != info["lines"]:
             problems.append(f"{name}: sha256/lines differ from the manifest")
     return problems
+
+
+def _verify_remote(url: str) -> list[str]:
+    """``verify_corpus`` for an ``s3://`` output root (or its ``latest.json``, or a version prefix): resolve
+    ``latest.json`` once, then check every object the manifest lists against its sha256 and line count."""
+    import tempfile
+
+    from pipeline.corpus.export import read_latest
+    from pipeline.corpus.writers import file_digest
+
+    root = url[:-len("/latest.json")] if url.endswith("/latest.json") else url.rstrip("/")
+    if "/corpus-versions/" in root:
+        folder = root
+    else:
+        latest = read_latest(root)
+        if not latest or not latest.get("version"):
+            return [f"{root}: no latest.json (nothing published)"]
+        folder = storage.join(root, "corpus-versions", latest["version"])
+    try:
+        manifest = json.loads(storage.read_text(storage.join(folder, "manifest.json")))
+    except FileNotFoundError:
+        return [f"{folder}: no manifest.json"]
+    except json.JSONDecodeError as exc:
+        return [f"{folder}/manifest.json: not JSON ({exc})"]
+    problems = []
+    with tempfile.TemporaryDirectory(prefix="pipeline-verify-") as tmp:
+        local = Path(tmp) / "object"
+        for name, info in sorted(manifest.get("files", {}).items()):
+            try:
+                local.write_bytes(storage.read_bytes(storage.join(folder, name)))
+            except FileNotFoundError:
+                problems.append(f"{name}: missing")
+                continue
+            sha, lines = file_digest(local)
+            if sha != info["sha256"] or lines != info["lines"]:
+                problems.append(f"{name}: sha256/lines differ from the manifest")
+    return problems
+

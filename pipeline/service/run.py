@@ -58,16 +58,23 @@ _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 def path_problem(args: argparse.Namespace) -> str | None:
     """Why the --input/--output/--workers of a run cannot work (None when they can); checked first."""
+    from pipeline import storage
+
     for name in ("input", "output"):
         value = str(getattr(args, name, "") or "")
-        if _URL.match(value):
-            return (f"--{name} {value}: URLs are not supported (object storage is not implemented yet); "
-                    "give a local folder")
+        if _URL.match(value) and storage.unsupported(value):
+            return f"--{name} {storage.unsupported(value)}"
     if getattr(args, "workers", 1) is not None and getattr(args, "workers", 1) < 1:
         return f"--workers must be 1 or more, not {args.workers}"
     if getattr(args, "max_shrink", None) is not None and not 0 <= args.max_shrink <= 1:
         return f"--max-shrink must be between 0 and 1, not {args.max_shrink}"
     if getattr(args, "input", None) and getattr(args, "output", None):
+        if _URL.match(str(args.input)) or _URL.match(str(args.output)):
+            inp_s, out_s = str(args.input).rstrip("/") + "/", str(args.output).rstrip("/") + "/"
+            if out_s.startswith(inp_s):
+                return (f"--output {args.output} is inside --input {args.input}: the pipeline would read its "
+                        "own files as articles; choose an output prefix outside the input prefix")
+            return None
         inp, out = Path(args.input).resolve(), Path(args.output).resolve()
         if out == inp or inp in out.parents:
             return (f"--output {args.output} is inside --input {args.input}: the pipeline would read its own "
@@ -169,16 +176,27 @@ class RunProgress:
 
 def _progress(args: argparse.Namespace, export):
     """The run's progress bar (on a terminal, or with --progress), else nothing."""
+    from pipeline import storage
+
     wanted = getattr(args, "progress", False) or (not args.no_progress and sys.stderr.isatty())
-    return RunProgress(export) if wanted else contextlib.nullcontext()
+    # it counts the run's final stage files on disk; for object storage it would poll the bucket
+    return RunProgress(export) if wanted and not storage.is_remote(export.output_dir) else contextlib.nullcontext()
 
 
 _TASK_LOG_ON = False
 _FAILURES: dict[str, str] = {}
 
 
-def check_output_folder(output: Path) -> str | None:
-    """Why ``output`` cannot hold a run (None when it can): checked before any task starts."""
+def check_output_folder(output: Path, root: str | None = None) -> str | None:
+    """Why ``output`` cannot hold a run (None when it can): checked before any task starts. For an
+    ``s3://`` root, ``output`` is this host's local folder for it and the bucket must answer a listing."""
+    from pipeline import storage
+
+    if root is not None and storage.is_remote(root):
+        try:
+            storage.list_objects_page(root)
+        except Exception as exc:  # botocore's errors: no such bucket, no credentials, endpoint down
+            return f"{type(exc).__name__}: {exc}"
     try:
         output.mkdir(parents=True, exist_ok=True)
         probe = output / f".write-probe-{os.getpid()}"
@@ -226,6 +244,52 @@ def _log_task_starts() -> None:
     _TASK_LOG_ON = True
 
 
+def output_root(value: str) -> str:
+    """The tasks' ``output_dir`` for an ``--output`` value: the folder as a path, an ``s3://`` URL as given.
+
+    >>> output_root("outputs/"), output_root("s3://corpus/nightly/")
+    ('outputs', 's3://corpus/nightly')
+    """
+    from pipeline import storage
+
+    return str(value).rstrip("/") if storage.is_remote(value) else str(Path(value))
+
+
+def _published(root: str) -> str | None:
+    """What is published: the ``corpus`` link's target, or for an ``s3://`` root the version prefix
+    ``latest.json`` names (``corpus-versions/<fp>``)."""
+    from pipeline import storage
+
+    if storage.is_remote(root):
+        from pipeline.corpus.export import read_latest
+
+        latest = read_latest(root)
+        return f"corpus-versions/{latest['version']}" if latest and latest.get("version") else None
+    link = Path(root) / "corpus"
+    return os.readlink(link) if link.is_symlink() else None
+
+
+def task_log_states(root: str) -> dict[str, tuple[int, int]]:
+    """{file name: (size, mtime_ns)} of this host's local task logs of an ``s3://`` root."""
+    from pipeline import storage
+
+    logs = Path(storage.local_dir(root)) / "logs"
+    return {p.name: (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in (sorted(logs.glob("tasks-*.jsonl")) if logs.is_dir() else [])}
+
+
+def upload_task_logs(root: str, before: dict[str, tuple[int, int]]) -> None:
+    """Copy this host's task logs of an ``s3://`` root (kept locally while tasks run: objects cannot be
+    appended to) that changed since ``before`` to ``<root>/logs/``, where ``read_task_logs`` finds every
+    host's. A run that started no task uploads nothing."""
+    from pipeline import storage
+
+    logs = Path(storage.local_dir(root)) / "logs"
+    for name, state in task_log_states(root).items():
+        if before.get(name) != state:
+            storage.put_file(logs / name, storage.join(root, "logs", name))
+
+
 def run(args: argparse.Namespace) -> int:
     import luigi
 
@@ -234,7 +298,11 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.tasks.base import get_config, list_inputs
     from pipeline.tasks.luigi_internals import forget_task_instances
 
-    output = Path(args.output)
+    from pipeline import storage
+
+    remote = storage.is_remote(args.output)
+    out = output_root(args.output)  # the tasks' output_dir
+    output = Path(storage.local_dir(out))  # locks, translation cache: this host's folder
     problem = path_problem(args)
     if problem:
         print(f"pipeline: {problem}", file=sys.stderr)
@@ -248,9 +316,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"pipeline: no input files in {args.input} (an unmounted share?); the published corpus is "
               "unchanged. Pass --allow-empty to publish an empty corpus.", file=sys.stderr)
         return ExitCode.REFUSED
-    problem = check_output_folder(output)
+    problem = check_output_folder(output, out)
     if problem:
-        print(f"pipeline: cannot write to output folder {output}: {problem}", file=sys.stderr)
+        where = out if remote else f"folder {output}"
+        print(f"pipeline: cannot write to output {where}: {problem}", file=sys.stderr)
         return ExitCode.USAGE
     config_path = effective_config(args.config, args.engine, output)
     cfg = get_config(config_path)
@@ -258,7 +327,7 @@ def run(args: argparse.Namespace) -> int:
               "allow_shrink": bool(getattr(args, "allow_shrink", False))}
     if getattr(args, "max_shrink", None) is not None:
         guards["max_shrink"] = args.max_shrink
-    task = BuildCorpus(input_dir=str(args.input), output_dir=str(output), config_path=config_path,
+    task = BuildCorpus(input_dir=str(args.input), output_dir=out, config_path=config_path,
                        batch_size=batch_size(getattr(args, "batch_size", None), args.workers, len(inputs)),
                        **guards)
     try:
@@ -266,7 +335,7 @@ def run(args: argparse.Namespace) -> int:
         # locked" when two hosts/runs start at once; one at a time here, and later opens find it in WAL.
         with open(output / ".engine-init.lock", "a+") as init_lock:
             fcntl.flock(init_lock, fcntl.LOCK_EX)
-            engines = runtime.engine_identity(cfg, str(output))
+            engines = runtime.engine_identity(cfg, out)
     except Exception as exc:  # EngineUnavailable and friends: say how to get an engine, start nothing
         print(f"pipeline: no translation engine: {exc}", file=sys.stderr)
         return ExitCode.USAGE
@@ -275,7 +344,7 @@ def run(args: argparse.Namespace) -> int:
     # Luigi forks worker processes: a SQLite connection (the translation cache) inherited across fork
     # is unsafe and stalled --workers 2 runs on lock waits (100 articles: 189 s instead of ~12 s).
     # Close it here; every worker process opens its own on first use.
-    runtime.translator(cfg, str(output)).close()
+    runtime.translator(cfg, out).close()
     runtime.translator.cache_clear()
     for direction, info in engines.items():
         print(f"engine {direction}: {info['engine']} {info['version']}", file=sys.stderr)
@@ -286,8 +355,9 @@ def run(args: argparse.Namespace) -> int:
     forget_task_instances()
     task = task.clone()
     started = time.monotonic()
+    logs_before = task_log_states(out) if remote else {}
     link = output / "corpus"
-    before = os.readlink(link) if link.is_symlink() else None
+    before = _published(out)
     lock = contextlib.nullcontext() if args.scheduler_url else output_lock(output)
     with lock, progress:
         if args.scheduler_url:
@@ -299,18 +369,21 @@ def run(args: argparse.Namespace) -> int:
             kwargs = {"local_scheduler": True}
         result = luigi.build([task], workers=args.workers, detailed_summary=True, log_level="WARNING", **kwargs)
     elapsed = time.monotonic() - started
+    if remote:
+        upload_task_logs(out, logs_before)
     ok = result.scheduling_succeeded and result.status.name in ("SUCCESS", "SUCCESS_WITH_RETRY")
     if args.scheduler_url and not ok and result.status.name == "NOT_RUN":
         # with a central scheduler, tasks another host ran count as "not run" here; what matters is
         # whether the corpus this run asked for is now published
         forget_task_instances()
-        ok = BuildCorpus(input_dir=str(args.input), output_dir=str(output), config_path=config_path,
+        ok = BuildCorpus(input_dir=str(args.input), output_dir=out, config_path=config_path,
                          **guards).complete()
     if not ok:
         print(result.summary_text, file=sys.stderr)
         for task_id, error in _FAILURES.items():
             print(f"pipeline: {task_id} failed: {error}", file=sys.stderr)
-        after = os.readlink(link) if link.is_symlink() else None
+        after = _published(out)
+        link = storage.join(out, "latest.json") if remote else link
         if after is not None and after == before:
             print(f"pipeline: the published corpus is unchanged: {link} -> {after}", file=sys.stderr)
         elif after is not None:  # e.g. another host published while this run failed: say so, honestly
@@ -320,11 +393,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"pipeline: run did not complete ({result.status.name})", file=sys.stderr)
         refused = _FAILURES and all(e.startswith("PublishRefused:") for e in _FAILURES.values())
         return ExitCode.REFUSED if refused else ExitCode.FAILED
-    corpus = output / "corpus"
-    manifest = json.loads((corpus / "manifest.json").read_text(encoding="utf-8"))
-    report = json.loads((corpus / "report.json").read_text(encoding="utf-8"))
+    corpus = storage.join(out, "latest.json") if remote else str(output / "corpus")
+    folder = storage.join(out, _published(out)) if remote else corpus
+    manifest = json.loads(storage.read_text(storage.join(folder, "manifest.json")))
+    report = json.loads(storage.read_text(storage.join(folder, "report.json")))
     counts = report["counts"]
-    print(f"published {corpus} -> {os.readlink(corpus)} in {elapsed:.1f}s: {manifest['pairs']} pairs, "
+    print(f"published {corpus} -> {_published(out)} in {elapsed:.1f}s: {manifest['pairs']} pairs, "
           f"{manifest['rejects']} rejects, {counts['documents']} documents "
           f"({counts['documents_rejected']} rejected); accounting "
           f"{'holds' if report['accounting']['holds'] else 'DOES NOT HOLD'}")

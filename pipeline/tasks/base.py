@@ -20,7 +20,7 @@ from pipeline import __version__ as pipeline_version
 from pipeline.config import Config, load_config
 from pipeline.ingest.inputs import doc_id_for, file_sha256, input_checksum, list_inputs  # noqa: F401 (re-exported)
 from pipeline.records import Segment, StageHeader, decode_header, decode_segment, encode_line
-from pipeline.io import atomic_open
+from pipeline import storage
 from pipeline.tasks.luigi_internals import (CachedParams, SettingParameter,  # noqa: F401 (re-exported)
                                             forget_task_instances)
 
@@ -135,28 +135,34 @@ class DocumentTask(PipelineTask):
         self.fingerprint()
         return self._upstream_fp
 
-    def output(self) -> luigi.LocalTarget:
-        return luigi.LocalTarget(str(self.out_root / "work" / self.stage / self.doc_id / f"{self.fingerprint()}.jsonl"))
+    def output(self) -> luigi.Target:
+        """A ``LocalTarget`` under a local output root, an ``S3Target`` under an ``s3://`` one."""
+        return storage.target(stage_path(self.output_dir, self.stage, self.doc_id, self.fingerprint()))
 
     # --- JSON-lines stage files: a header record, then one record per segment -------------------------
     def read_upstream(self) -> tuple[StageHeader, list[Segment]]:
-        return read_stage(Path(self.input().path))
+        return read_stage(self.input().path)
 
     def write_stage(self, header: StageHeader, segments: list[Segment]) -> None:
         header = msgspec.structs.replace(header, doc=self.doc_id, stage=self.stage, fingerprint=self.fingerprint())
-        with atomic_open(self.output().path, "wb") as fh:
+        with storage.open_write(self.output().path, "wb") as fh:
             fh.write(encode_line(header))
             for seg in segments:
                 fh.write(encode_line(seg))
 
 
-def read_stage(path: Path) -> tuple[StageHeader, list[Segment]]:
+def stage_path(output_dir: str, stage: str, doc: str, fingerprint: str) -> str:
+    """``<output>/work/<stage>/<doc>/<fingerprint>.jsonl``, for a folder or an ``s3://`` prefix."""
+    return storage.join(output_dir, "work", stage, doc, f"{fingerprint}.jsonl")
+
+
+def read_stage(path: str | Path) -> tuple[StageHeader, list[Segment]]:
     """A stage file: its header and its segments, validated against their types as they are read."""
-    with open(path, "rb") as fh:
+    with storage.open_read(str(path)) as fh:
         header = decode_header(fh.readline())
         return header, [decode_segment(line) for line in fh if line.strip()]
 
 
-def read_header(path: Path) -> StageHeader:
-    with open(path, "rb") as fh:
+def read_header(path: str | Path) -> StageHeader:
+    with storage.open_read(str(path)) as fh:
         return decode_header(fh.readline())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -12,8 +13,9 @@ import luigi
 import luigi.util
 
 from pipeline import __version__ as pipeline_version
+from pipeline import storage
 from pipeline.tasks.base import (PipelineTask, _hash, doc_id_for, forget_task_instances, read_header, list_inputs,
-                                 read_stage, setting)
+                                 read_stage, setting, stage_path)
 from pipeline.tasks.luigi_internals import SettingFloatParameter, SettingParameter
 from pipeline.tasks.document import (InputChanged, RepairTranslations, document_chain, document_fingerprint,
                                      final_output)
@@ -53,7 +55,7 @@ class ProcessDocuments(PipelineTask):
     doc_paths = luigi.ListParameter()
 
     def complete(self):
-        return all(final_output(p, self.output_dir, self.config_path).exists() for p in self.doc_paths)
+        return all(storage.exists(final_output(p, self.output_dir, self.config_path)) for p in self.doc_paths)
 
     def run(self):
         for i, path in enumerate(self.doc_paths):
@@ -107,23 +109,27 @@ class ExportCorpus(CorpusTask):
     def version_dir(self) -> Path:
         return self.out_root / "corpus-versions" / self.fingerprint()
 
+    def version_path(self) -> str:
+        """The version's folder or, under an ``s3://`` output, its prefix."""
+        return storage.join(self.output_dir, "corpus-versions", self.fingerprint())
+
     def output(self):
-        return luigi.LocalTarget(str(self.version_dir() / "manifest.json"))
+        return storage.target(storage.join(self.version_path(), "manifest.json"))
 
     def run(self):
-        final = self.version_dir()
+        remote = storage.is_remote(self.output_dir)
+        # object storage: the version is built in this host's local folder, as on disk, then uploaded
+        root = Path(storage.local_dir(self.output_dir)) / f".export-{os.getpid()}" if remote else self.out_root
+        final = root / "corpus-versions" / self.fingerprint()
         tmp = final.parent / f".tmp-{final.name}-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
         self.verify_inputs()
         docs = self._docs  # the documents the fingerprint names, not whatever the folder holds by now
         paths = list(docs)
 
-        def documents():  # one document in memory at a time: write_corpus consumes them as it goes
-            for i, path in enumerate(paths):
-                doc = doc_id_for(path)
-                final = self.out_root / "work" / RepairTranslations.stage / doc / f"{docs[path]}.jsonl"
-                header, segments = read_stage(final)
-                yield corpus_logic.DocumentResult(doc, header, segments, _stage_counts(path, self.output_dir, self.config_path))
+        def documents():  # one document in memory at a time (a few ahead on object storage)
+            for i, result in enumerate(_document_results(paths, docs, self.output_dir, self.config_path)):
+                yield result
                 if i % 50 == 0:
                     forget_task_instances()
                     self.progress(f"exporting {i}/{len(paths)} documents", int(80 * i / max(1, len(paths))))
@@ -131,31 +137,74 @@ class ExportCorpus(CorpusTask):
         try:
             manifest = corpus_logic.write_corpus(tmp, documents(), self.cfg, version=self.fingerprint())
             # The page compares with the version published before this one (the one `corpus` points at now).
-            report_html.write_report(tmp, report_html.previous_version(final), exporting=True)
+            previous = corpus_logic.stage_previous(self.output_dir, final) if remote \
+                else report_html.previous_version(final)
+            report_html.write_report(tmp, previous, exporting=True)
             self.verify_inputs()
         except BaseException:  # disk full, killed worker ...: leave no half-written version behind
-            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.rmtree(root if remote else tmp, ignore_errors=True)
             raise
-        try:
-            os.rename(tmp, final)  # atomic: the version folder appears complete or not at all
-        except OSError:
-            if (final / "manifest.json").exists():  # an overlapping run published the same version
-                shutil.rmtree(tmp, ignore_errors=True)
-            else:
-                raise
+        if remote:  # every file, then manifest.json: a prefix without a manifest is an unfinished upload
+            try:
+                corpus_logic.upload_version(tmp, self.version_path())
+            finally:
+                shutil.rmtree(root, ignore_errors=True)
+        else:
+            try:
+                os.rename(tmp, final)  # atomic: the version folder appears complete or not at all
+            except OSError:
+                if (final / "manifest.json").exists():  # an overlapping run published the same version
+                    shutil.rmtree(tmp, ignore_errors=True)
+                else:
+                    raise
         self.progress(f"exported {len(paths)} documents: {manifest['pairs']} pairs, {manifest['rejects']} rejects",
                       100)
 
 
-def _stage_counts(doc_path: str, output_dir: str, config_path: str) -> dict[str, dict]:
+PREFETCH = 8  # documents read ahead by threads when the stage files are objects (each read is a request)
+
+
+def _document_results(paths: list[str], docs: dict[str, str], output_dir: str, config_path: str):
+    """The export's input, in input order: each document's final segments and its per-stage counts. On
+    object storage the seven reads per document are network round trips, so up to ``PREFETCH`` documents
+    are read ahead by threads (the paths are worked out here, in this thread: Luigi's task cache is not
+    thread-safe); locally they are read one after the other, as before."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    def load(doc: str, final: str, stage_files: list[tuple[str, str]]) -> corpus_logic.DocumentResult:
+        header, segments = read_stage(final)
+        return corpus_logic.DocumentResult(doc, header, segments, _stage_counts(stage_files))
+
+    def jobs():
+        for path in paths:
+            doc = doc_id_for(path)
+            yield (doc, stage_path(output_dir, RepairTranslations.stage, doc, docs[path]),
+                   [(t.stage, t.output().path) for t in document_chain(path, output_dir, config_path)])
+
+    if not storage.is_remote(output_dir):
+        for job in jobs():
+            yield load(*job)
+        return
+    with ThreadPoolExecutor(PREFETCH) as pool:
+        pending: deque = deque()
+        for job in jobs():
+            pending.append(pool.submit(load, *job))
+            if len(pending) > PREFETCH:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _stage_counts(stage_files: list[tuple[str, str]]) -> dict[str, dict]:
     """Counts recorded in the header of every stage file of one document, oldest stage first."""
     out = {}
-    for t in document_chain(doc_path, output_dir, config_path):
+    for stage, path in stage_files:
         try:
-            header = read_header(Path(t.output().path))
+            header = read_header(path)
         except FileNotFoundError:
             continue
-        out[t.stage] = {header.status: 1} if t.stage == "ingest" else header.counts
+        out[stage] = {header.status: 1} if stage == "ingest" else header.counts
     return out
 
 
@@ -176,10 +225,17 @@ class PublishCorpus(CorpusTask):
         return self.out_root / "corpus"
 
     def complete(self):
+        if storage.is_remote(self.output_dir):  # latest.json names this version, and its manifest is there
+            latest = corpus_logic.read_latest(self.output_dir)
+            export = self.requires()
+            return bool(latest) and latest.get("version") == export.fingerprint() and \
+                storage.exists(storage.join(export.version_path(), "manifest.json"))
         target = self.requires().version_dir()
         return self.link().is_symlink() and self.link().resolve() == target.resolve() and target.is_dir()
 
     def run(self):
+        if storage.is_remote(self.output_dir):
+            return self.run_remote()
         export = self.requires()
         version = export.version_dir()
         export.verify_inputs()
@@ -193,6 +249,31 @@ class PublishCorpus(CorpusTask):
         with open(self.out_root / "publish-log.jsonl", "a", encoding="utf-8") as fh:
             fh.write(json.dumps({"published": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                                  "version": version.name, "pairs": manifest.get("pairs")}) + "\n")
+
+    def run_remote(self):
+        """Object storage: the guards read the two versions' manifest and report, then ``latest.json`` is
+        written (one PUT, after the manifest: it never names an unfinished version) and the log appended."""
+        export = self.requires()
+        name = export.fingerprint()
+        export.verify_inputs()
+        latest = corpus_logic.read_latest(self.output_dir)
+        with tempfile.TemporaryDirectory(prefix="pipeline-publish-") as tmp:
+            new, current = Path(tmp) / name, None
+            storage.copy_tree(export.version_path(), new, ["manifest.json", "report.json"])
+            if latest and latest.get("version"):
+                current = Path(tmp) / "published"
+                storage.copy_tree(storage.join(self.output_dir, "corpus-versions", latest["version"]), current,
+                                  ["manifest.json", "report.json"])
+            refusal = publish_refusal(new, current, PublishPolicy(self.allow_empty, self.allow_shrink,
+                                                                  self.max_shrink))
+            if refusal:
+                raise PublishRefused(f"not published: {refusal} (version {name} is kept)")
+            manifest = json.loads((new / "manifest.json").read_text(encoding="utf-8"))
+            report = json.loads((new / "report.json").read_text(encoding="utf-8"))
+        published = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        corpus_logic.write_latest(self.output_dir, name, published, manifest, report)
+        corpus_logic.append_publish_log(self.output_dir, {"published": published, "version": name,
+                                                          "pairs": manifest.get("pairs")})
 
 
 @luigi.util.inherits(PublishCorpus)

@@ -14,8 +14,8 @@ from pipeline.ingest.inputs import REASON_MESSAGES, SKIPPED
 from pipeline.ingest.reader import Ingested, ingest_file
 from pipeline.records import StageHeader, encode_line
 from pipeline.segment.segmentation import SegmentationBudgetExceeded, segment_document
-from pipeline.tasks.base import DocumentTask, doc_id_for, get_config, input_checksum, read_header
-from pipeline.io import atomic_open
+from pipeline.tasks.base import DocumentTask, doc_id_for, get_config, input_checksum, read_header, stage_path
+from pipeline import storage
 
 
 class InputChanged(RuntimeError):
@@ -55,7 +55,7 @@ class IngestDocument(DocumentTask):
                                f"then {read[:16]}); it was not processed and nothing is published: run again")
         header = msgspec.convert({**rec.to_dict(), "stage": self.stage, "fingerprint": self.fingerprint()},
                                  StageHeader)
-        with atomic_open(self.output().path, "wb") as fh:
+        with storage.open_write(self.output().path, "wb") as fh:
             fh.write(encode_line(header))
 
 
@@ -68,7 +68,7 @@ class SegmentDocument(DocumentTask):
         return self.clone(IngestDocument)
 
     def run(self):
-        header = read_header(Path(self.input().path))
+        header = read_header(self.input().path)
         segments = []
         if header.status == "ok":
             try:
@@ -188,7 +188,8 @@ def document_fingerprint(doc_path: str, output_dir: str, config_path: str) -> st
     return fp
 
 
-def final_output(doc_path: str, output_dir: str, config_path: str) -> Path:
-    """Where ``RepairTranslations`` writes this document: its presence means the document is done."""
-    return Path(output_dir) / "work" / RepairTranslations.stage / doc_id_for(doc_path) / (
-        f"{document_fingerprint(doc_path, output_dir, config_path)}.jsonl")
+def final_output(doc_path: str, output_dir: str, config_path: str) -> str:
+    """Where ``RepairTranslations`` writes this document (a path or an ``s3://`` URL): its presence means
+    the document is done."""
+    return stage_path(output_dir, RepairTranslations.stage, doc_id_for(doc_path),
+                      document_fingerprint(doc_path, output_dir, config_path))
