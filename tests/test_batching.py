@@ -167,3 +167,33 @@ def test_scheduler_shows_the_batch_name_not_the_document_list(tmp_path):
         assert task.batch in shown["display_name"]
     written = json.loads(task.write_batch_list().read_text())
     assert written == {"batch": task.batch, "doc_paths": paths}
+
+
+def test_quality_round_trips_prefetched_for_several_documents_score_the_same(tmp_path):
+    """The export asks the scorer to translate the round trips of the next documents in one pass; the
+    scores are those of one call per document (the engine keeps context within a call), and a document
+    whose pairs differ from what was prefetched is translated on its own."""
+    from corpus_fixtures import FixedDetector
+    from pipeline.config import Config
+    from pipeline.corpus.quality import QualityScorer
+
+    docs = [([(es, es.lower()) for es in texts if es], ["es", "en", None][: len([t for t in texts if t])])
+            for texts in DOCS]
+    docs = [(pairs, (origins + ["es"] * len(pairs))[:len(pairs)]) for pairs, origins in docs]
+
+    def scorer(name):
+        eng = ContextEngine()
+        tr = translator(tmp_path, name, eng, False)
+        tr._engines[("en", "es")] = eng
+        return QualityScorer(Config(), translator=tr, detector=FixedDetector()), eng
+
+    plain, _ = scorer("plain")
+    expected = [plain.score(pairs, origins) for pairs, origins in docs]
+    fetched, eng = scorer("fetched")
+    fetched.prefetch(docs[:3])
+    calls = len(eng.calls)
+    got = [fetched.score(pairs, origins) for pairs, origins in docs]
+    assert got == expected
+    # one pass per direction for the three documents (the batch with 'boom' is then retried on its own)
+    assert sum(1 for c in eng.calls[:calls] if len(c) == 3) == 2
+    assert len(eng.calls) > calls  # the fourth document, not prefetched, translated on its own

@@ -121,7 +121,7 @@ def write_corpus(folder: Path, docs: Iterable[DocumentResult], cfg: Config, vers
                 rejected.write(r)
                 report.add_reject(r)
 
-            for d in docs:
+            for d in _prefetching(docs, scorer):
                 h = d.header
                 n_segments = len(d.segments) if d.ok else 0
                 report.add_document({"doc": d.doc, "path": h.path, "sha256": h.sha256,
@@ -189,6 +189,26 @@ def write_corpus(folder: Path, docs: Iterable[DocumentResult], cfg: Config, vers
     # the manifest is written last: its presence marks the version complete
     write_text(folder / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     return manifest
+
+
+def _prefetching(docs: Iterable[DocumentResult], scorer: Any, size: int = 100) -> Iterable[DocumentResult]:
+    """The documents as given; before each run of ``size`` of them, the scorer translates the round trips
+    of their likely pairs (those no stage rejected) in one engine pass, instead of one call per document."""
+    prefetch = getattr(scorer, "prefetch", None)
+    chunk: list[DocumentResult] = []
+    for d in docs:
+        chunk.append(d)
+        if len(chunk) >= size or prefetch is None:
+            yield from _prefetched(chunk, prefetch)
+            chunk = []
+    yield from _prefetched(chunk, prefetch)
+
+
+def _prefetched(chunk: list[DocumentResult], prefetch: Any) -> list[DocumentResult]:
+    if prefetch is not None and chunk:
+        likely = [[s for s in d.segments if stages.reject_reason(s) is None] for d in chunk if d.ok]
+        prefetch([([(s.es, s.en) for s in segs], [s.origin for s in segs]) for segs in likely if segs])
+    return chunk
 
 
 def quality_model_summary(scorer: Any) -> dict[str, Any]:

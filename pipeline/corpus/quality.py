@@ -136,6 +136,7 @@ class QualityScorer:
                  model: dict[str, Any] | None = None) -> None:
         self.model = model or load_model()
         self.engine_error: str | None = None
+        self._prefetched: dict[tuple[str, str, tuple[str, ...]], list[Optional[str]]] = {}
         self.translator = translator
         self._own_translator = False
         if round_trip and translator is None:
@@ -159,12 +160,34 @@ class QualityScorer:
         if self.translator is None or self.engine_error:
             return [None] * len(texts)
         try:
-            out = [r.text for r in self.translator.translate(texts, src, tgt)]
+            out = self._prefetched.get((src, tgt, tuple(texts)))
+            if out is None:
+                out = [r.text for r in self.translator.translate(texts, src, tgt)]
             # a text with no letters ("1.", a URL) has nothing to translate: it stands for itself
             return [t if o is None and not _LETTER.search(t) else o for t, o in zip(texts, out)]
         except Exception as exc:  # engine missing or broken: score without round trip, say why once
             self.engine_error = f"{type(exc).__name__}: {exc}"
             return [None] * len(texts)
+
+    def prefetch(self, documents: Sequence[tuple[Sequence[tuple[str, str]], Sequence[Optional[str]]]]) -> None:
+        """Round trips for several documents' pairs (as ``score`` will be given them, one document per
+        call) in one engine pass per direction. ``score`` uses them when it gets exactly these pairs, so
+        the result is the same as without; what it is not given is translated then, as before."""
+        self._prefetched.clear()
+        if self.translator is None or self.engine_error or not hasattr(self.translator, "translate_many"):
+            return
+        for src, tgt, side, skip in (("es", "en", 0, "en"), ("en", "es", 1, "es")):
+            batches = list(dict.fromkeys(tuple(p[side] for p, o in zip(pairs, origins) if o != skip)
+                                         for pairs, origins in documents))
+            batches = [b for b in batches if b]
+            if not batches:
+                continue
+            try:
+                done = self.translator.translate_many([list(b) for b in batches], src, tgt)
+            except Exception:  # noqa: BLE001 - score() translates these itself and records the error
+                return
+            for b, results in zip(batches, done):
+                self._prefetched[(src, tgt, b)] = [r.text for r in results]
 
     def round_trips(self, pairs: Sequence[tuple[str, str]],
                     origins: Sequence[Optional[str]]) -> list[Optional[float]]:
