@@ -169,7 +169,8 @@ def test_scheduler_shows_the_batch_name_not_the_document_list(tmp_path):
     assert written == {"batch": task.batch, "doc_paths": paths}
 
 
-def test_quality_round_trips_prefetched_for_several_documents_score_the_same(tmp_path):
+@pytest.mark.parametrize("background", [False, True])
+def test_quality_round_trips_prefetched_for_several_documents_score_the_same(tmp_path, background):
     """The export asks the scorer to translate the round trips of the next documents in one pass; the
     scores are those of one call per document (the engine keeps context within a call), and a document
     whose pairs differ from what was prefetched is translated on its own."""
@@ -190,7 +191,8 @@ def test_quality_round_trips_prefetched_for_several_documents_score_the_same(tmp
     plain, _ = scorer("plain")
     expected = [plain.score(pairs, origins) for pairs, origins in docs]
     fetched, eng = scorer("fetched")
-    fetched.prefetch(docs[:3])
+    fetched.prefetch(docs[:3], background=background)
+    fetched.wait()
     calls = len(eng.calls)
     got = [fetched.score(pairs, origins) for pairs, origins in docs]
     assert got == expected

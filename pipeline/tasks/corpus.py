@@ -82,26 +82,33 @@ class ProcessDocuments(PipelineTask):
     def complete(self):
         return all(final_output(p, self.output_dir, self.config_path).exists() for p in self.doc_paths)
 
-    def write_batch_list(self) -> Path:
+    def write_batch_list(self, seconds: dict[str, float] | None = None) -> Path:
+        """``<output>/batches/<batch>.json``: the documents, and after a run the seconds each stage took."""
         path = self.out_root / "batches" / f"{self.batch}.json"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
+        if seconds is not None or not path.exists():
+            record = {"batch": self.batch, "doc_paths": list(self.doc_paths)}
+            if seconds is not None:
+                record["seconds"] = {k: round(v, 3) for k, v in seconds.items()}
             with atomic_open(str(path), "wb") as fh:
-                fh.write(json.dumps({"batch": self.batch, "doc_paths": list(self.doc_paths)}, indent=1).encode())
+                fh.write(json.dumps(record, indent=1).encode())
         return path
 
     def run(self):
         self.write_batch_list()
         chains = [document_chain(p, self.output_dir, self.config_path) for p in self.doc_paths]
         steps, n = len(CHAIN), len(chains)
+        seconds: dict[str, float] = {}
         for k, stage in enumerate(CHAIN):
+            started = time.monotonic()
             todo = [chain[k] for chain in chains if not chain[k].complete()]
             if stage is TranslateSegments:
                 TranslateSegments.run_many(todo)  # one engine pass per direction for the whole batch
             else:
                 for task in todo:
                     task.run()
+            seconds[stage.stage] = time.monotonic() - started
             self.progress(f"{stage.stage}: {n}/{n} documents", int(100 * (k + 1) / steps))
+        self.write_batch_list(seconds)
         forget_task_instances()
 
 
