@@ -91,13 +91,20 @@ def translate_documents(documents: Sequence[tuple[list[Segment], Any]], translat
     documents are translated one after the other."""
     jobs = [_translation_jobs(segments) for segments, _ in documents]
     found: list[dict[int, dict[str, Translation]]] = [{} for _ in documents]
+    requests = []
     for src, tgt in (("es", "en"), ("en", "es")):
         todo = [doc_jobs[(src, tgt)] for doc_jobs in jobs]
-        if not any(batch for batch, _, _ in todo):
-            continue
-        results = translator.translate_many([texts for _, texts, _ in todo], src, tgt,
-                                            spans=[spans for _, _, spans in todo],
-                                            names=[names if tgt == "en" else None for _, names in documents])
+        if any(batch for batch, _, _ in todo):
+            requests.append({"src": src, "tgt": tgt, "todo": todo, "batches": [texts for _, texts, _ in todo],
+                             "spans": [spans for _, _, spans in todo],
+                             "names": [names if tgt == "en" else None for _, names in documents]})
+    if hasattr(translator, "translate_directions"):  # both directions' engines at work at once
+        answers = translator.translate_directions(requests)
+    else:
+        answers = [translator.translate_many(r["batches"], r["src"], r["tgt"], spans=r["spans"], names=r["names"])
+                   for r in requests]
+    for request, results in zip(requests, answers):
+        src, tgt, todo = request["src"], request["tgt"], request["todo"]
         for d, ((segs, texts, _), res_list) in enumerate(zip(todo, results)):
             for seg, source, res in zip(segs, texts, res_list):
                 info = msgspec.convert({**res.to_dict(), "source": source}, Translation, from_attributes=True)

@@ -199,3 +199,16 @@ def test_quality_round_trips_prefetched_for_several_documents_score_the_same(tmp
     # one pass per direction for the three documents (the batch with 'boom' is then retried on its own)
     assert sum(1 for c in eng.calls[:calls] if len(c) == 3) == 2
     assert len(eng.calls) > calls  # the fourth document, not prefetched, translated on its own
+
+
+def test_translate_directions_side_by_side_equal_one_after_the_other(tmp_path):
+    to_en, to_es = ContextEngine(), ContextEngine()
+    one = translator(tmp_path, "one", to_en, True)
+    one._engines[("en", "es")] = to_es
+    english = [[t.replace("El", "The") for t in doc] for doc in DOCS]
+    expected = [one.translate_many(DOCS, "es", "en"), one.translate_many(english, "en", "es")]
+    both = translator(tmp_path, "both", ContextEngine(), True)
+    both._engines[("en", "es")] = ContextEngine()
+    got = both.translate_directions([{"batches": DOCS, "src": "es", "tgt": "en"},
+                                     {"batches": english, "src": "en", "tgt": "es"}])
+    assert [results(r) for r in got] == [results(r) for r in expected]

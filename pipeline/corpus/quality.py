@@ -203,19 +203,26 @@ class QualityScorer:
 
     def _prefetch(self, documents) -> None:
         done: dict[tuple[str, str, tuple[str, ...]], list[Optional[str]]] = {}
+        requests = []
         for src, tgt, side, skip in (("es", "en", 0, "en"), ("en", "es", 1, "es")):
             batches = list(dict.fromkeys(tuple(p[side] for p, o in zip(pairs, origins) if o != skip)
                                          for pairs, origins in documents))
             batches = [b for b in batches if b]
-            if not batches:
-                continue
-            try:
-                with self._engine_lock:
-                    results = self.translator.translate_many([list(b) for b in batches], src, tgt)
-            except Exception:  # noqa: BLE001 - score() translates these itself and records the error
-                break
-            for b, res in zip(batches, results):
-                done[(src, tgt, b)] = [r.text for r in res]
+            if batches:
+                requests.append({"src": src, "tgt": tgt, "batches": batches})
+        try:
+            with self._engine_lock:
+                if hasattr(self.translator, "translate_directions"):  # both directions' engines at once
+                    answers = self.translator.translate_directions(
+                        [{**r, "batches": [list(b) for b in r["batches"]]} for r in requests])
+                else:
+                    answers = [self.translator.translate_many([list(b) for b in r["batches"]], r["src"], r["tgt"])
+                               for r in requests]
+        except Exception:  # noqa: BLE001 - score() translates these itself and records the error
+            answers = []
+        for r, results in zip(requests, answers):
+            for b, res in zip(r["batches"], results):
+                done[(r["src"], r["tgt"], b)] = [x.text for x in res]
         with self._memo_lock:
             self._prefetched.append(done)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -286,6 +287,20 @@ class Translator:
                                  hits: list[set[str]]) -> list[dict[str, str | EngineError]]:
         """Engine outputs by normalised text for each group, as if the groups were translated one after
         the other (a text sent for an earlier group is a cache hit for a later one), in one engine pass."""
+        return self._drive(self._cached_groups_steps(eng, version, groups, src, tgt, hits))
+
+    def _drive(self, steps):
+        """Run a generator of steps that yields its engine pass (``_run_groups`` arguments) and gets the
+        outputs back; returns what it returns."""
+        try:
+            request = next(steps)
+            while True:
+                request = steps.send(self._run_groups(*request))
+        except StopIteration as stop:
+            return stop.value
+
+    def _cached_groups_steps(self, eng, version: str, groups: list[list[str]], src: str, tgt: str,
+                             hits: list[set[str]]):
         direction = f"{src}-{tgt}"
         sent: set[str] = set()  # texts an earlier group sends to the engine
         plans = []
@@ -300,7 +315,7 @@ class Translator:
             if self.cache is not None:  # without a cache every group translates all of its own texts
                 sent.update(todo)
             plans.append((done, todo, later))
-        outs = self._run_groups(eng, [todo for _, todo, _ in plans], src, tgt)
+        outs = yield (eng, [todo for _, todo, _ in plans], src, tgt)
         fresh: dict[str, str | EngineError] = {}  # with a cache, each text is sent by one group only
         for (_, todo, _), out in zip(plans, outs):
             fresh.update(zip(todo, out))
@@ -334,6 +349,53 @@ class Translator:
         batch has its own spans and names. Results equal ``translate`` called batch after batch: a segment
         or piece an earlier batch translates is a cache hit for a later one, and each batch is one engine
         batch (apertium's tagger starts fresh for it)."""
+        return self._drive(self._many_steps(batches, src, tgt, spans, names))
+
+    def translate_directions(self, requests: Sequence[dict]) -> list[list[list[TranslationResult]]]:
+        """``translate_many`` for several directions (each request: ``batches``, ``src``, ``tgt`` and
+        optionally ``spans``, ``names``), their main engine passes side by side: each direction has its
+        own engine processes, so one direction's engine works while another's runs. Cache and planning
+        stay in this thread; results are those of ``translate_many`` one direction after the other."""
+        steps = [self._many_steps(r["batches"], r["src"], r["tgt"], r.get("spans"), r.get("names"))
+                 for r in requests]
+        results: list = [None] * len(steps)
+        pending = []
+        for i, st in enumerate(steps):
+            try:
+                pending.append((i, st, next(st)))
+            except StopIteration as stop:
+                results[i] = stop.value
+        outs: dict[int, tuple[bool, object]] = {}
+
+        def work(i: int, request) -> None:
+            try:
+                outs[i] = (True, self._run_groups(*request))
+            except BaseException as exc:  # noqa: BLE001 - raised again in the calling thread
+                outs[i] = (False, exc)
+
+        threads = [threading.Thread(target=work, args=(i, req), daemon=True) for i, _, req in pending[:-1]]
+        for t in threads:
+            t.start()
+        if pending:
+            work(pending[-1][0], pending[-1][2])
+        for t in threads:
+            t.join()
+        for i, st, _ in pending:
+            ok, value = outs[i]
+            if not ok:
+                raise value  # type: ignore[misc]
+            results[i] = self._drive_from(st, value)
+        return results
+
+    def _drive_from(self, steps, outputs):
+        try:
+            request = steps.send(outputs)
+            while True:
+                request = steps.send(self._run_groups(*request))
+        except StopIteration as stop:
+            return stop.value
+
+    def _many_steps(self, batches, src, tgt, spans, names):
         eng = self.engine(src, tgt)
         version = eng.version(src, tgt)
         direction = f"{src}-{tgt}"
@@ -378,8 +440,8 @@ class Translator:
                                          None if spans[b] is None else [spans[b][i] for i in firsts])
             states.append((results, keys, waits, todo, units, plans))
         hits = [set() for _ in states]
-        outputs = self._translate_cached_groups(eng, version, [[u.masked for u in st[4]] for st in states],
-                                                src, tgt, hits)
+        outputs = yield from self._cached_groups_steps(eng, version, [[u.masked for u in st[4]] for st in states],
+                                                       src, tgt, hits)
         fresh_by_batch = []
         for b, (results, keys, waits, todo, units, plans) in enumerate(states):
             fresh = self._finish(eng, version, units, plans, outputs[b], hits[b], src, tgt, names[b])
