@@ -5,7 +5,6 @@ locates them (non-overlapping, in order); ``mask``/``unmask`` swap them for plac
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Callable
 
@@ -44,17 +43,6 @@ def find_emoji(text: str) -> list[Span]:
 
 
 def find_protected(text: str) -> list[Span]:
-    """All protected spans of ``text``, sorted and non-overlapping (remembered for recent texts: each
-    segment is looked at by segmentation, language ID, repair, translation and the export).
-
-    >>> find_protected("see @a") is not find_protected("see @a")  # a fresh list every time
-    True
-    """
-    return list(_find_protected(text))
-
-
-@functools.lru_cache(maxsize=16384)
-def _find_protected(text: str) -> tuple[Span, ...]:
     """All protected spans of ``text``, sorted and non-overlapping.
 
     >>> [(s.kind, s.text) for s in find_protected("Los @Fariacrt en #Moscú 🇻🇪 pic.twitter.com/DyWcvZOoMh 4/7/2022")]
@@ -71,7 +59,7 @@ def _find_protected(text: str) -> tuple[Span, ...]:
         if not any(a < e.end and e.start < b for a, b in taken):
             spans.append(e)
     spans.sort(key=lambda s: s.start)
-    return tuple(spans)
+    return spans
 
 
 def strip_protected(text: str, spans: list[Span] | None = None, fill: str = " ") -> str:
