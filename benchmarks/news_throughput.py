@@ -12,7 +12,8 @@ Printed, all measured in this one run:
   spa-eng), wall time and sentences/s;
 - `pipeline run --input ARTICLES --output FRESH` with defaults: wall time (start-up included),
   sentences/s, and the ratio raw/pipeline;
-- the stage breakdown: Luigi's processing time per task class (share of the sum);
+- the stage breakdown: seconds per stage (batch tasks record theirs in <output>/batches/*.json; other
+  tasks by Luigi's processing time per task class), with shares of the sum;
 - a no-change rerun on the same output folder and its share of the first run;
 - `pipeline translate --from en --to es --no-cache` on the English sentences through the CLI (start-up
   included) against the raw eng-spa call on the same lines.
@@ -25,6 +26,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -89,18 +91,40 @@ def build_articles(out: Path, articles: int, english: int, spanish: int, seed: i
     return used_en, used_es
 
 
+CPU = {"last": 0.0}  # CPU seconds (user + system, children included) of the last timed command
+
+
 def timed(cmd: list[str], stdin: str | None = None, cwd: Path = ROOT) -> tuple[float, subprocess.CompletedProcess]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     proc = subprocess.run(cmd, input=stdin, capture_output=True, text=True, cwd=cwd,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU["last"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return time.monotonic() - started, proc
 
 
 def raw_engine(lines: list[str], mode: str) -> float:
     seconds, proc = timed(["apertium", "-u", mode], "\n".join(lines) + "\n")
+    CPU["raw"] = CPU.get("raw", 0.0) + CPU["last"]
     if proc.returncode != 0:
         raise SystemExit(f"apertium {mode} failed: {proc.stderr[-500:]}")
     return seconds
+
+
+def stage_breakdown(task_times: dict[str, float], output: Path) -> dict[str, float]:
+    """Seconds per stage: a batch task (ProcessDocuments) is split into the stages it ran, as recorded in
+    its batch file; other tasks count by class."""
+    out = {k: v for k, v in task_times.items() if k != "ProcessDocuments"}
+    batches = sorted((output / "batches").glob("*.json")) if (output / "batches").is_dir() else []
+    staged = 0.0
+    for path in batches:
+        for stage, seconds in json.loads(path.read_text()).get("seconds", {}).items():
+            out[f"stage {stage}"] = out.get(f"stage {stage}", 0.0) + seconds
+            staged += seconds
+    if "ProcessDocuments" in task_times:  # what the batch tasks spent outside their stages
+        out["ProcessDocuments (rest)"] = max(0.0, task_times["ProcessDocuments"] - staged)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,8 +148,12 @@ def main(argv: list[str] | None = None) -> int:
         en, es = build_articles(articles, args.articles, args.english, args.spanish)
         sentences = len(en) + len(es)
         raw_runs, pipe_runs, stage_times, rerun = [], [], {}, 0.0
+        raw_cpu: list[float] = []
+        pipe_cpu: list[float] = []
         for r in range(args.runs):
+            CPU["raw"] = 0.0
             raw_runs.append(raw_engine(en, "eng-spa") + raw_engine(es, "spa-eng"))
+            raw_cpu.append(CPU["raw"])
             out = work / f"out-{r}"
             shutil.rmtree(out, ignore_errors=True)
             times_file = work / f"stages-{r}.json"
@@ -134,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
             if proc.returncode not in (0, 3):
                 raise SystemExit(f"pipeline run failed ({proc.returncode}): {proc.stderr[-2000:]}")
             pipe_runs.append(seconds)
+            pipe_cpu.append(CPU["last"])
             stage_times = json.loads(times_file.read_text())
             rerun, _ = timed([*PIPELINE, "run", "--input", str(articles), "--output", str(out), "--no-progress"])
         raw, pipe = statistics.median(raw_runs), statistics.median(pipe_runs)
@@ -143,9 +172,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pipeline run (defaults, fresh output): {pipe:.2f} s, {sentences / pipe:.0f} sentences/s"
               f"  runs: {', '.join(f'{x:.2f}' for x in pipe_runs)}")
         print(f"ratio raw/pipeline: {raw / pipe:.2f}")
-        total = sum(stage_times.values()) or 1.0
-        print("stage breakdown (Luigi processing time per task class, last run):")
-        for name, s in sorted(stage_times.items(), key=lambda kv: -kv[1]):
+        rc, pc = statistics.median(raw_cpu), statistics.median(pipe_cpu)
+        print(f"CPU seconds (user+system, all processes; less sensitive to other load): raw {rc:.2f}, "
+              f"pipeline {pc:.2f}, ratio {rc / pc:.2f}; load average at the end: "
+              f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        breakdown = stage_breakdown(stage_times, work / f"out-{args.runs - 1}")
+        total = sum(breakdown.values()) or 1.0
+        print(f"stage breakdown (last run; stages of batch tasks from <output>/batches/*.json, other tasks by "
+              f"Luigi's processing time; {total:.2f} s in all, {pipe_runs[-1] - total:.2f} s start-up and "
+              f"scheduling):")
+        for name, s in sorted(breakdown.items(), key=lambda kv: -kv[1]):
             print(f"  {name:22s} {s:7.2f} s  {100 * s / total:5.1f}%")
         print(f"no-change rerun: {rerun:.2f} s = {100 * rerun / pipe_runs[-1]:.1f}% of the first run")
         tr, proc = timed([*PIPELINE, "translate", "--from", "en", "--to", "es", "--no-cache"], "\n".join(en) + "\n")

@@ -82,24 +82,63 @@ def translate_stage(segments: list[Segment], translator: Any, names: Any = None)
     A mixed segment is translated in each direction for the parts in the source language only; the other
     parts pass through untouched, so each side ends up in one language.
     """
-    jobs: dict[tuple[str, str], list[Segment]] = {("es", "en"): [], ("en", "es"): []}
+    return translate_documents([(segments, names)], translator)[0]
+
+
+def translate_documents(documents: Sequence[tuple[list[Segment], Any]], translator: Any) -> list[list[Segment]]:
+    """``translate_stage`` for several documents ((segments, names) each) with one engine pass per
+    direction for all of them; each document's result is the one ``translate_stage`` gives it when the
+    documents are translated one after the other."""
+    jobs = [_translation_jobs(segments) for segments, _ in documents]
+    found: list[dict[int, dict[str, Translation]]] = [{} for _ in documents]
+    requests = []
+    for src, tgt in (("es", "en"), ("en", "es")):
+        todo = [doc_jobs[(src, tgt)] for doc_jobs in jobs]
+        if any(batch for batch, _, _ in todo):
+            requests.append({"src": src, "tgt": tgt, "todo": todo, "batches": [texts for _, texts, _ in todo],
+                             "spans": [spans for _, _, spans in todo],
+                             "names": [names if tgt == "en" else None for _, names in documents]})
+    if hasattr(translator, "translate_directions"):  # both directions' engines at work at once
+        answers = translator.translate_directions(requests)
+    else:
+        answers = [translator.translate_many(r["batches"], r["src"], r["tgt"], spans=r["spans"], names=r["names"])
+                   for r in requests]
+    for request, results in zip(requests, answers):
+        src, tgt, todo = request["src"], request["tgt"], request["todo"]
+        for d, ((segs, texts, _), res_list) in enumerate(zip(todo, results)):
+            for seg, source, res in zip(segs, texts, res_list):
+                info = msgspec.convert({**res.to_dict(), "source": source}, Translation, from_attributes=True)
+                found[d].setdefault(seg.index, {})[f"{src}-{tgt}"] = info
+                if res.text is None:
+                    seg.meta.translation_failed = f"{src}-{tgt}:{res.reason}"
+                elif tgt == "en":
+                    seg.en = res.text
+                else:
+                    seg.es = res.text
+    for (segments, _), seg_translations in zip(documents, found):
+        for seg in segments:
+            if seg.index in seg_translations:
+                seg.translation = seg_translations[seg.index]
+    return [segments for segments, _ in documents]
+
+
+def _translation_jobs(segments: list[Segment]) -> dict[tuple[str, str], tuple[list[Segment], list[str], list]]:
+    """Per direction: the segments to translate, the text given to the engine and its language spans."""
+    jobs: dict[tuple[str, str], tuple[list[Segment], list[str], list]] = {("es", "en"): ([], [], []),
+                                                                          ("en", "es"): ([], [], [])}
     for seg in segments:
         if not is_translation_unit(seg):
             continue
         langs = _languages(seg)
         if "es" in langs:
-            jobs[("es", "en")].append(seg)
+            jobs[("es", "en")][0].append(seg)
         else:
             seg.en = seg.en if seg.en is not None else seg.text
         if "en" in langs:
-            jobs[("en", "es")].append(seg)
+            jobs[("en", "es")][0].append(seg)
         else:
             seg.es = seg.text
-    seg_translations: dict[int, dict[str, Translation]] = {}
-    for (src, tgt), todo in jobs.items():
-        if not todo:
-            continue
-        texts, spans = [], []
+    for (src, _), (todo, texts, spans) in jobs.items():
         for s in todo:
             if src == "en" and s.en is not None and _languages(s) == {"en"}:
                 texts.append(s.en)  # an English original is translated from its repaired form
@@ -107,20 +146,7 @@ def translate_stage(segments: list[Segment], translator: Any, names: Any = None)
             else:
                 texts.append(s.text)
                 spans.append(s.spans or None)
-        results = translator.translate(texts, src, tgt, spans=spans, names=names if tgt == "en" else None)
-        for seg, source, res in zip(todo, texts, results):
-            info = msgspec.convert({**res.to_dict(), "source": source}, Translation, from_attributes=True)
-            seg_translations.setdefault(seg.index, {})[f"{src}-{tgt}"] = info
-            if res.text is None:
-                seg.meta.translation_failed = f"{src}-{tgt}:{res.reason}"
-            elif tgt == "en":
-                seg.en = res.text
-            else:
-                seg.es = res.text
-    for seg in segments:
-        if seg.index in seg_translations:
-            seg.translation = seg_translations[seg.index]
-    return segments
+    return jobs
 
 
 def repair_translation_stage(segments: list[Segment], repairer: Any, context: Any) -> list[Segment]:

@@ -83,7 +83,8 @@ def test_two_runs_at_once_run_every_task_once(reference, tmp_path):
     starts = Counter(r["task_id"] for r in operations.read_task_logs(str(output)))
     assert starts and max(starts.values()) == 1
     families = Counter(tid.split("(")[0].split("_")[0] for tid in starts)
-    assert families["RepairTranslations"] == 8 and families["ExportCorpus"] == 1
+    # the default for one worker: one batch task for the 8 documents
+    assert families["ProcessDocuments"] == 1 and families["ExportCorpus"] == 1
     assert corpus_bytes(output) == expected
     assert_no_partial_final_files(output)
 

@@ -24,7 +24,9 @@ def test_two_workers_on_one_luigid_run_every_task_once(luigid, tmp_path):
     synth.generate(inputs, ARTICLES, seed=11)
     config = write_config(tmp_path)
     shared, single = tmp_path / "shared", tmp_path / "single"
-    workers = [subprocess.Popen(pipeline_cmd(config, inputs, shared, "--scheduler-url", luigid, "--workers", "1"),
+    # one task per stage and document (--batch-size 0), so that both workers get some of them
+    workers = [subprocess.Popen(pipeline_cmd(config, inputs, shared, "--scheduler-url", luigid, "--workers", "1",
+                                             "--batch-size", "0"),
                                 env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                for _ in range(2)]
     # the reference run overlaps the shared one: the test stays within a few minutes on two cores

@@ -214,7 +214,9 @@ def test_batch_and_export_tasks_report_progress_to_the_scheduler(tmp_path):
 
     paths = [str(p) for p in sorted(inputs.iterdir())]
     install(ProcessDocuments(doc_paths=paths, output_dir=output, config_path=config)).run()
-    assert seen == [("message", "1/2 documents"), ("percent", 50), ("message", "2/2 documents"), ("percent", 100)]
+    stages = ["ingest", "segment", "detect", "repair_source", "translate", "repair"]  # stage by stage
+    assert seen == [item for k, stage in enumerate(stages)
+                    for item in (("message", f"{stage}: 2/2 documents"), ("percent", int(100 * (k + 1) / 6)))]
     seen.clear()
     install(ExportCorpus(input_dir=str(inputs), output_dir=output, config_path=config)).run()
     percents = [v for k, v in seen if k == "percent"]

@@ -24,7 +24,8 @@ from __future__ import annotations
 import msgspec
 import json
 import math
-from collections import Counter
+import threading
+from collections import Counter, deque
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
@@ -136,6 +137,11 @@ class QualityScorer:
                  model: dict[str, Any] | None = None) -> None:
         self.model = model or load_model()
         self.engine_error: str | None = None
+        # round trips translated ahead (the last two prefetches); one engine user at a time
+        self._prefetched: deque[dict[tuple[str, str, tuple[str, ...]], list[Optional[str]]]] = deque(maxlen=2)
+        self._engine_lock = threading.Lock()
+        self._memo_lock = threading.Lock()
+        self._background: Optional[threading.Thread] = None
         self.translator = translator
         self._own_translator = False
         if round_trip and translator is None:
@@ -150,6 +156,7 @@ class QualityScorer:
         self.detector = detector
 
     def close(self) -> None:
+        self.wait()
         if self._own_translator and self.translator is not None:
             self.translator.close()
 
@@ -159,12 +166,65 @@ class QualityScorer:
         if self.translator is None or self.engine_error:
             return [None] * len(texts)
         try:
-            out = [r.text for r in self.translator.translate(texts, src, tgt)]
+            key = (src, tgt, tuple(texts))
+            with self._memo_lock:
+                out = next((done[key] for done in self._prefetched if key in done), None)
+            if out is None:
+                with self._engine_lock:
+                    out = [r.text for r in self.translator.translate(texts, src, tgt)]
             # a text with no letters ("1.", a URL) has nothing to translate: it stands for itself
             return [t if o is None and not _LETTER.search(t) else o for t, o in zip(texts, out)]
         except Exception as exc:  # engine missing or broken: score without round trip, say why once
             self.engine_error = f"{type(exc).__name__}: {exc}"
             return [None] * len(texts)
+
+    def prefetch(self, documents: Sequence[tuple[Sequence[tuple[str, str]], Sequence[Optional[str]]]],
+                 background: bool = False) -> None:
+        """Round trips for several documents' pairs (as ``score`` will be given them, one document per
+        call) in one engine pass per direction. ``score`` uses them when it gets exactly these pairs, so
+        the result is the same as without; what it is not given is translated then, as before.
+        ``background``: in a thread (the engine runs in its own processes meanwhile), while the caller
+        scores documents prefetched before; ``wait`` for it before relying on it."""
+        self.wait()
+        if self.translator is None or self.engine_error or not hasattr(self.translator, "translate_many"):
+            return
+        documents = [(list(pairs), list(origins)) for pairs, origins in documents]
+        if background:
+            self._background = threading.Thread(target=self._prefetch, args=(documents,), daemon=True)
+            self._background.start()
+        else:
+            self._prefetch(documents)
+
+    def wait(self) -> None:
+        """Until the background prefetch (if any) is done."""
+        if self._background is not None:
+            self._background.join()
+            self._background = None
+
+    def _prefetch(self, documents) -> None:
+        done: dict[tuple[str, str, tuple[str, ...]], list[Optional[str]]] = {}
+        requests = []
+        for src, tgt, side, skip in (("es", "en", 0, "en"), ("en", "es", 1, "es")):
+            batches = list(dict.fromkeys(tuple(p[side] for p, o in zip(pairs, origins) if o != skip)
+                                         for pairs, origins in documents))
+            batches = [b for b in batches if b]
+            if batches:
+                requests.append({"src": src, "tgt": tgt, "batches": batches})
+        try:
+            with self._engine_lock:
+                if hasattr(self.translator, "translate_directions"):  # both directions' engines at once
+                    answers = self.translator.translate_directions(
+                        [{**r, "batches": [list(b) for b in r["batches"]]} for r in requests])
+                else:
+                    answers = [self.translator.translate_many([list(b) for b in r["batches"]], r["src"], r["tgt"])
+                               for r in requests]
+        except Exception:  # noqa: BLE001 - score() translates these itself and records the error
+            answers = []
+        for r, results in zip(requests, answers):
+            for b, res in zip(r["batches"], results):
+                done[(r["src"], r["tgt"], b)] = [x.text for x in res]
+        with self._memo_lock:
+            self._prefetched.append(done)
 
     def round_trips(self, pairs: Sequence[tuple[str, str]],
                     origins: Sequence[Optional[str]]) -> list[Optional[float]]:

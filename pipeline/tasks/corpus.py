@@ -17,8 +17,8 @@ from pipeline import storage
 from pipeline.tasks.base import (PipelineTask, _hash, doc_id_for, forget_task_instances, read_header, list_inputs,
                                  read_stage, setting, stage_path)
 from pipeline.tasks.luigi_internals import SettingFloatParameter, SettingParameter
-from pipeline.tasks.document import (InputChanged, RepairTranslations, document_chain, document_fingerprint,
-                                     final_output)
+from pipeline.tasks.document import (CHAIN, InputChanged, RepairTranslations, TranslateSegments, document_chain,
+                                     document_fingerprint, final_output)
 from pipeline.corpus import export as corpus_logic
 from pipeline.corpus import report_html
 from pipeline.corpus import quality as corpus_quality
@@ -48,22 +48,65 @@ class CorpusTask(PipelineTask):
                 for i in range(0, len(paths), self.batch_size)]
 
 
-class ProcessDocuments(PipelineTask):
-    """All six stages for a batch of documents in one Luigi task; each stage still writes its own
-    per-document file, and only stages whose file is missing run."""
+def batch_name(doc_paths) -> str:
+    """A short, readable name for a batch of documents: first document, how many more, and a digest of
+    the whole list (so two batches never share a name).
 
-    doc_paths = luigi.ListParameter()
+    >>> batch_name(["in/a.txt", "in/b.txt", "in/c.txt"])
+    'a.txt+2-813b725f'
+    """
+    paths = list(doc_paths)
+    first = Path(paths[0]).name if paths else "empty"
+    return f"{first}+{len(paths) - 1}-{_hash(*paths)[:8]}"
+
+
+class ProcessDocuments(PipelineTask):
+    """All six stages for a batch of documents in one Luigi task, stage by stage across the batch: the
+    translation stage sends every document of the batch through the engine in one pass per direction.
+    Each stage still writes its own per-document file, and only stages whose file is missing run.
+
+    The scheduler (luigid's page) knows the task by ``batch`` (see ``batch_name``); the list of documents
+    is a hidden parameter, written to ``<output>/batches/<batch>.json`` when the task runs."""
+
+    batch = luigi.Parameter(default="")
+    doc_paths = luigi.ListParameter(significant=False, visibility=luigi.parameter.ParameterVisibility.HIDDEN)
+
+    def __init__(self, *args, **kwargs):
+        if not kwargs.get("batch") and "doc_paths" in kwargs:
+            kwargs["batch"] = batch_name(kwargs["doc_paths"])
+        super().__init__(*args, **kwargs)
 
     def complete(self):
         return all(storage.exists(final_output(p, self.output_dir, self.config_path)) for p in self.doc_paths)
 
+    def write_batch_list(self, seconds: dict[str, float] | None = None) -> str:
+        """``<output>/batches/<batch>.json`` (a folder or an ``s3://`` prefix): the documents, and after a run
+        the seconds each stage took."""
+        path = storage.join(self.output_dir, "batches", f"{self.batch}.json")
+        if seconds is not None or not storage.exists(path):
+            record = {"batch": self.batch, "doc_paths": list(self.doc_paths)}
+            if seconds is not None:
+                record["seconds"] = {k: round(v, 3) for k, v in seconds.items()}
+            storage.write_bytes(path, json.dumps(record, indent=1).encode())
+        return path
+
     def run(self):
-        for i, path in enumerate(self.doc_paths):
-            for task in document_chain(path, self.output_dir, self.config_path):
-                if not task.complete():
+        self.write_batch_list()
+        chains = [document_chain(p, self.output_dir, self.config_path) for p in self.doc_paths]
+        steps, n = len(CHAIN), len(chains)
+        seconds: dict[str, float] = {}
+        for k, stage in enumerate(CHAIN):
+            started = time.monotonic()
+            todo = [chain[k] for chain in chains if not chain[k].complete()]
+            if stage is TranslateSegments:
+                TranslateSegments.run_many(todo)  # one engine pass per direction for the whole batch
+            else:
+                for task in todo:
                     task.run()
-            forget_task_instances()
-            self.progress(f"{i + 1}/{len(self.doc_paths)} documents", int(100 * (i + 1) / len(self.doc_paths)))
+            seconds[stage.stage] = time.monotonic() - started
+            self.progress(f"{stage.stage}: {n}/{n} documents", int(100 * (k + 1) / steps))
+        self.write_batch_list(seconds)
+        forget_task_instances()
 
 
 class ExportCorpus(CorpusTask):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 
 import msgspec
 
@@ -144,10 +143,19 @@ class TranslateSegments(_SegmentStage):
         return json.dumps(runtime.engine_identity(cfg, output_dir), sort_keys=True)
 
     def transform(self, header, segments):
-        from pipeline.translate.translator import NameIndex
+        return stages.translate_stage(segments, runtime.translator(self.cfg, self.output_dir), _names(segments))
 
-        names = NameIndex.from_texts([s.en or s.text for s in segments if s.lang == "en"])
-        return stages.translate_stage(segments, runtime.translator(self.cfg, self.output_dir), names)
+    @classmethod
+    def run_many(cls, tasks: list["TranslateSegments"]) -> None:
+        """``run`` for several documents with one engine pass per direction for all of them (what each
+        document gets is what its own ``run`` gives when they run one after the other)."""
+        if not tasks:
+            return
+        docs = [t.read_upstream() for t in tasks]
+        stages.translate_documents([(segments, _names(segments)) for _, segments in docs],
+                                   runtime.translator(tasks[0].cfg, tasks[0].output_dir))
+        for t, (header, segments) in zip(tasks, docs):
+            t.write_stage(msgspec.structs.replace(header, counts=t.counts(segments)), segments)
 
     def counts(self, segments):
         c = Counter()
@@ -155,6 +163,12 @@ class TranslateSegments(_SegmentStage):
             for direction, info in s.translation.items():
                 c[f"{direction}:{'ok' if info.text is not None else info.reason}"] += 1
         return dict(c)
+
+
+def _names(segments):
+    from pipeline.translate.translator import NameIndex
+
+    return NameIndex.from_texts([s.en or s.text for s in segments if s.lang == "en"])
 
 
 class RepairTranslations(_SegmentStage):

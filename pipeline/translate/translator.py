@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -255,69 +256,231 @@ class Translator:
                 results.append(exc)
         return results
 
+    def _run_groups(self, eng, groups: list[list[str]], src: str, tgt: str) -> list[list[str | EngineError]]:
+        """Several batches in one engine pass, each translated as by its own ``_run`` (an engine with
+        ``translate_groups`` keeps per-batch context, e.g. apertium's tagger); a failed pass falls back to
+        one ``_run`` per batch, so one bad segment still fails alone."""
+        if sum(1 for g in groups if g) <= 1:
+            return [self._run(eng, g, src, tgt) for g in groups]
+        try:
+            if callable(getattr(eng, "translate_groups", None)):
+                outs = eng.translate_groups(groups, src, tgt)
+            else:  # stateless engines (argos): one large batch, which they sort by length themselves
+                flat = eng.translate_batch([t for g in groups for t in g], src, tgt)
+                outs, pos = [], 0
+                for g in groups:
+                    outs.append(flat[pos:pos + len(g)])
+                    pos += len(g)
+            if len(outs) == len(groups) and all(len(o) == len(g) for o, g in zip(outs, groups)):
+                return [list(o) for o in outs]
+        except EngineUnavailable:
+            raise
+        except EngineError:
+            pass
+        return [self._run(eng, g, src, tgt) for g in groups]
+
     def _translate_cached(self, eng, version: str, texts: list[str], src: str, tgt: str,
                           hits: set[str]) -> dict[str, str | EngineError]:
+        return self._translate_cached_groups(eng, version, [texts], src, tgt, [hits])[0]
+
+    def _translate_cached_groups(self, eng, version: str, groups: list[list[str]], src: str, tgt: str,
+                                 hits: list[set[str]]) -> list[dict[str, str | EngineError]]:
+        """Engine outputs by normalised text for each group, as if the groups were translated one after
+        the other (a text sent for an earlier group is a cache hit for a later one), in one engine pass."""
+        return self._drive(self._cached_groups_steps(eng, version, groups, src, tgt, hits))
+
+    def _drive(self, steps):
+        """Run a generator of steps that yields its engine pass (``_run_groups`` arguments) and gets the
+        outputs back; returns what it returns."""
+        try:
+            request = next(steps)
+            while True:
+                request = steps.send(self._run_groups(*request))
+        except StopIteration as stop:
+            return stop.value
+
+    def _cached_groups_steps(self, eng, version: str, groups: list[list[str]], src: str, tgt: str,
+                             hits: list[set[str]]):
         direction = f"{src}-{tgt}"
-        unique = list(dict.fromkeys(normalise(t) for t in texts))
-        done: dict[str, str | EngineError] = {}
-        if self.cache is not None:
-            done.update(self.cache.get_many(eng.name, version, direction, unique))
-            hits.update(done)
-        todo = [t for t in unique if t not in done]
-        fresh = dict(zip(todo, self._run(eng, todo, src, tgt)))
-        done.update(fresh)
+        sent: set[str] = set()  # texts an earlier group sends to the engine
+        plans = []
+        for texts, group_hits in zip(groups, hits):
+            unique = list(dict.fromkeys(normalise(t) for t in texts))
+            done: dict[str, str | EngineError] = {}
+            if self.cache is not None:
+                done.update(self.cache.get_many(eng.name, version, direction, [t for t in unique if t not in sent]))
+                group_hits.update(done)
+            todo = [t for t in unique if t not in done and t not in sent]
+            later = [t for t in unique if t not in done and t in sent]
+            if self.cache is not None:  # without a cache every group translates all of its own texts
+                sent.update(todo)
+            plans.append((done, todo, later))
+        outs = yield (eng, [todo for _, todo, _ in plans], src, tgt)
+        fresh: dict[str, str | EngineError] = {}  # with a cache, each text is sent by one group only
+        for (_, todo, _), out in zip(plans, outs):
+            fresh.update(zip(todo, out))
         if self.cache is not None:
             self.cache.put_many(eng.name, version, direction,
                                 [(s, o) for s, o in fresh.items() if isinstance(o, str) and o.strip()])
-        return done
+        result = []
+        for (done, todo, later), group_hits, out in zip(plans, hits, outs):
+            done.update(zip(todo, out))
+            # sent by an earlier group: a cache hit when that worked, else translated again, as it would be
+            cached = [t for t in later if isinstance(fresh[t], str) and fresh[t].strip()]
+            done.update((t, fresh[t]) for t in cached)
+            if self.cache is not None:
+                group_hits.update(cached)
+            retry = [t for t in later if t not in done]
+            if retry:
+                done.update(zip(retry, self._run(eng, retry, src, tgt)))
+            result.append(done)
+        return result
 
     def translate(self, texts: Sequence[str], src: str, tgt: str, *,
                   spans: Sequence[Sequence[LangSpan] | None] | None = None,
                   names: NameIndex | None = None) -> list[TranslationResult]:
+        return self.translate_many([texts], src, tgt, spans=None if spans is None else [spans],
+                                   names=[names])[0]
+
+    def translate_many(self, batches: Sequence[Sequence[str]], src: str, tgt: str, *,
+                       spans: Sequence[Sequence[Sequence[LangSpan] | None] | None] | None = None,
+                       names: Sequence[NameIndex | None] | None = None) -> list[list[TranslationResult]]:
+        """Several documents' segments in one direction, with one engine pass for all of them; each
+        batch has its own spans and names. Results equal ``translate`` called batch after batch: a segment
+        or piece an earlier batch translates is a cache hit for a later one, and each batch is one engine
+        batch (apertium's tagger starts fresh for it)."""
+        return self._drive(self._many_steps(batches, src, tgt, spans, names))
+
+    def translate_directions(self, requests: Sequence[dict]) -> list[list[list[TranslationResult]]]:
+        """``translate_many`` for several directions (each request: ``batches``, ``src``, ``tgt`` and
+        optionally ``spans``, ``names``), their main engine passes side by side: each direction has its
+        own engine processes, so one direction's engine works while another's runs. Cache and planning
+        stay in this thread; results are those of ``translate_many`` one direction after the other."""
+        steps = [self._many_steps(r["batches"], r["src"], r["tgt"], r.get("spans"), r.get("names"))
+                 for r in requests]
+        results: list = [None] * len(steps)
+        pending = []
+        for i, st in enumerate(steps):
+            try:
+                pending.append((i, st, next(st)))
+            except StopIteration as stop:
+                results[i] = stop.value
+        outs: dict[int, tuple[bool, object]] = {}
+
+        def work(i: int, request) -> None:
+            try:
+                outs[i] = (True, self._run_groups(*request))
+            except BaseException as exc:  # noqa: BLE001 - raised again in the calling thread
+                outs[i] = (False, exc)
+
+        threads = [threading.Thread(target=work, args=(i, req), daemon=True) for i, _, req in pending[:-1]]
+        for t in threads:
+            t.start()
+        if pending:
+            work(pending[-1][0], pending[-1][2])
+        for t in threads:
+            t.join()
+        for i, st, _ in pending:
+            ok, value = outs[i]
+            if not ok:
+                raise value  # type: ignore[misc]
+            results[i] = self._drive_from(st, value)
+        return results
+
+    def _drive_from(self, steps, outputs):
+        try:
+            request = steps.send(outputs)
+            while True:
+                request = steps.send(self._run_groups(*request))
+        except StopIteration as stop:
+            return stop.value
+
+    def _many_steps(self, batches, src, tgt, spans, names):
         eng = self.engine(src, tgt)
         version = eng.version(src, tgt)
         direction = f"{src}-{tgt}"
-        names = names if src == "es" and tgt == "en" else None
-        results: list[TranslationResult | None] = [None] * len(texts)
-        keys: dict[int, str] = {}
-        for i, text in enumerate(texts):
-            if not text or not text.strip():
-                results[i] = TranslationResult(None, "empty", eng.name, version, direction, [])
-        if self.cache is not None:
-            # Whole segments are looked up first, so a rerun skips masking, planning and engine calls.
-            context = f"{self._settings_fp}|{_digest(sorted(names.canonical.items())) if names else ''}"
+        names = list(names) if names is not None else [None] * len(batches)
+        names = [n if src == "es" and tgt == "en" else None for n in names]
+        spans = list(spans) if spans is not None else [None] * len(batches)
+        pending: dict[str, tuple[int, int]] = {}  # segment key -> (batch, group) translating it
+        states = []
+        for b, texts in enumerate(batches):
+            results: list[TranslationResult | None] = [None] * len(texts)
+            keys: dict[int, str] = {}
+            waits: dict[int, tuple[int, int]] = {}
             for i, text in enumerate(texts):
-                if results[i] is None:
-                    seg_spans = "" if spans is None or spans[i] is None else _digest(
-                        [(s.start, s.end, s.lang) for s in spans[i]])
-                    keys[i] = segment_key(eng.name, version, direction, text, f"{context}|{seg_spans}")
-            stored = self.cache.get_segments(list(keys.values()))
-            for i, key in keys.items():
-                if key in stored:
-                    hit = stored[key]
-                    results[i] = TranslationResult(hit["text"], None, eng.name, version, direction,
-                                                   [*hit["notes"], {"type": "cache_hit", "level": "segment"}])
-        # Segments with the same key are translated once.
-        todo: dict[str | int, list[int]] = {}
-        for i in range(len(texts)):
-            if results[i] is None:
-                todo.setdefault(keys.get(i, i), []).append(i)
-        firsts = [group[0] for group in todo.values()]
-        fresh = self._translate_fresh(eng, version, [texts[i] for i in firsts], src, tgt,
-                                      None if spans is None else [spans[i] for i in firsts], names)
-        for group, res in zip(todo.values(), fresh):
-            for i in group:
-                results[i] = dataclasses.replace(res, notes=list(res.notes))
-        if self.cache is not None:
-            self.cache.put_segments(
-                (keys[group[0]], {"text": res.text, "notes": [n for n in res.notes if n.get("type") != "cache_hit"]})
-                for group, res in zip(todo.values(), fresh) if res.text is not None)
-        return results  # type: ignore[return-value]
+                if not text or not text.strip():
+                    results[i] = TranslationResult(None, "empty", eng.name, version, direction, [])
+            if self.cache is not None:
+                # Whole segments are looked up first, so a rerun skips masking, planning and engine calls.
+                context = f"{self._settings_fp}|{_digest(sorted(names[b].canonical.items())) if names[b] else ''}"
+                for i, text in enumerate(texts):
+                    if results[i] is None:
+                        seg_spans = "" if spans[b] is None or spans[b][i] is None else _digest(
+                            [(s.start, s.end, s.lang) for s in spans[b][i]])
+                        keys[i] = segment_key(eng.name, version, direction, text, f"{context}|{seg_spans}")
+                stored = self.cache.get_segments([k for k in keys.values() if k not in pending])
+                for i, key in keys.items():
+                    if key in stored:
+                        hit = stored[key]
+                        results[i] = TranslationResult(hit["text"], None, eng.name, version, direction,
+                                                       [*hit["notes"], {"type": "cache_hit", "level": "segment"}])
+                    elif key in pending:
+                        waits[i] = pending[key]
+            # Segments with the same key are translated once.
+            todo: dict[str | int, list[int]] = {}
+            for i in range(len(texts)):
+                if results[i] is None and i not in waits:
+                    todo.setdefault(keys.get(i, i), []).append(i)
+            for g, key in enumerate(todo):
+                if isinstance(key, str):
+                    pending[key] = (b, g)
+            firsts = [group[0] for group in todo.values()]
+            units, plans = self._prepare(eng, [texts[i] for i in firsts], src, tgt,
+                                         None if spans[b] is None else [spans[b][i] for i in firsts])
+            states.append((results, keys, waits, todo, units, plans))
+        hits = [set() for _ in states]
+        outputs = yield from self._cached_groups_steps(eng, version, [[u.masked for u in st[4]] for st in states],
+                                                       src, tgt, hits)
+        fresh_by_batch = []
+        for b, (results, keys, waits, todo, units, plans) in enumerate(states):
+            fresh = self._finish(eng, version, units, plans, outputs[b], hits[b], src, tgt, names[b])
+            fresh_by_batch.append(fresh)
+            for group, res in zip(todo.values(), fresh):
+                for i in group:
+                    results[i] = dataclasses.replace(res, notes=list(res.notes))
+            retry = []
+            for i, (b0, g0) in waits.items():
+                first = fresh_by_batch[b0][g0]
+                if first.text is None:  # nothing was cached for it: translated again, as it would be
+                    retry.append(i)
+                else:
+                    results[i] = TranslationResult(first.text, None, eng.name, version, direction,
+                                                   [*(n for n in first.notes if n.get("type") != "cache_hit"),
+                                                    {"type": "cache_hit", "level": "segment"}])
+            if retry:
+                again = self.translate([batches[b][i] for i in retry], src, tgt,
+                                       spans=None if spans[b] is None else [spans[b][i] for i in retry],
+                                       names=names[b])
+                for i, res in zip(retry, again):
+                    results[i] = res
+            if self.cache is not None:
+                self.cache.put_segments(
+                    (keys[group[0]], {"text": res.text,
+                                      "notes": [n for n in res.notes if n.get("type") != "cache_hit"]})
+                    for group, res in zip(todo.values(), fresh) if res.text is not None)
+        return [st[0] for st in states]  # type: ignore[misc]
 
     def _translate_fresh(self, eng, version: str, texts: Sequence[str], src: str, tgt: str,
                          spans: Sequence[Sequence[LangSpan]] | None,
                          names: NameIndex | None) -> list[TranslationResult]:
-        direction = f"{src}-{tgt}"
+        units, plans = self._prepare(eng, texts, src, tgt, spans)
+        hits: set[str] = set()
+        outputs = self._translate_cached(eng, version, [u.masked for u in units], src, tgt, hits)
+        return self._finish(eng, version, units, plans, outputs, hits, src, tgt, names)
+
+    def _prepare(self, eng, texts: Sequence[str], src: str, tgt: str,
+                 spans: Sequence[Sequence[LangSpan] | None] | None) -> tuple[list[_Unit], list[_Plan | str]]:
         units: list[_Unit] = []
         plans: list[_Plan | str] = []
         for i, text in enumerate(texts):
@@ -326,9 +489,12 @@ class Translator:
                 continue
             plan = self._plan(i, text, spans[i] if spans is not None else None, src, tgt, eng, units)
             plans.append(plan if any(isinstance(p, tuple) for p in plan.parts) else "no_translatable_text")
+        return units, plans
 
-        hits: set[str] = set()
-        outputs = self._translate_cached(eng, version, [u.masked for u in units], src, tgt, hits)
+    def _finish(self, eng, version: str, units: list[_Unit], plans: list[_Plan | str],
+                outputs: dict[str, str | EngineError], hits: set[str], src: str, tgt: str,
+                names: NameIndex | None) -> list[TranslationResult]:
+        direction = f"{src}-{tgt}"
         fallback: list[tuple[_Unit, list[str], dict]] = []
         for u in units:
             out = outputs[normalise(u.masked)]

@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,6 +37,7 @@ MODES_DIRS = ("/usr/share/apertium/modes", "/usr/local/share/apertium/modes")
 _DROPPED = regex.compile(r"[\x00-\x08\x0b-\x1f\u00ad]")
 _SPECIAL = regex.compile(r"([\\\[\]$^@/{}<>])")
 _UNESCAPE = regex.compile(r"\\(.)", regex.DOTALL)
+TAGGERS = 4  # tagger processes at once when a call holds several groups
 _HEAD = regex.compile(r"\A\s*\[tf-block:\d+\]\n\n")
 _TAIL = regex.compile(r"\.?\[\]\s*\Z")
 
@@ -336,15 +338,19 @@ class ApertiumEngine:
                 blocks = self._stream(mode, "front", front).call(b"".join(blocks), len(todo), deadline)
                 blocks = [b + b"\0" for b in blocks]
             if tagger is not None:
-                tagged: list[bytes] = []
-                start = 0
+                runs, start = [], 0
                 while start < len(todo):  # one fresh tagger per group
                     end = start
                     while end < len(todo) and todo[end][0] == todo[start][0]:
                         end += 1
-                    tagged += self._tag(tagger, blocks[start:end], deadline)
+                    runs.append(blocks[start:end])
                     start = end
-                blocks = tagged
+                if len(runs) == 1:
+                    blocks = self._tag(tagger, runs[0], deadline)
+                else:  # the taggers of several groups run side by side (separate processes, both cores)
+                    with ThreadPoolExecutor(max_workers=min(TAGGERS, len(runs))) as pool:
+                        blocks = [b for out in pool.map(lambda run: self._tag(tagger, run, deadline), runs)
+                                  for b in out]
             if back:
                 blocks = self._stream(mode, "back", back).call(b"".join(blocks), len(todo), deadline)
         except EngineError:

@@ -1,0 +1,214 @@
+"""Batches of documents: one engine pass per direction for a whole batch gives each document exactly what
+translating the documents one after the other gives it; batch tasks have short names in the scheduler.
+
+The engine here keeps context within a batch, as apertium's tagger does (a segment's output depends on the
+other segments of its call), so a batched call that merged the documents' batches would be caught.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import luigi
+import pytest
+
+from conftest import needs_apertium
+from pipeline.config import CacheConfig, TranslationConfig
+from pipeline.records import LangSpan
+from pipeline.translate.engines import EngineError
+from pipeline.translate.translator import NameIndex, Translator
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+NEWS = ROOT.parent / "shared" / "data" / "news"
+
+
+class ContextEngine:
+    """Output depends on the batch: each text gets its batch's size and its position in it. Fails any batch
+    holding 'boom'. Records every call."""
+
+    name = "context"
+
+    def __init__(self, groups: bool = True):
+        self.calls: list[list[list[str]]] = []
+        self.groups = groups
+        if not groups:  # a stateless engine (argos): no groups, output independent of the batch
+            self.translate_groups = None
+
+    def version(self, src, tgt):
+        return "1"
+
+    def _one(self, texts):
+        if any("boom" in t for t in texts):
+            raise EngineError("crashed")
+        if not self.groups:
+            return [t.upper() for t in texts]
+        return [f"{t.upper()} <{len(texts)}:{i}>" for i, t in enumerate(texts)]
+
+    def translate_batch(self, texts, src, tgt):
+        self.calls.append([list(texts)])
+        return self._one(texts)
+
+    def translate_groups(self, groups, src, tgt):
+        self.calls.append([list(g) for g in groups])
+        return [self._one(g) if g else [] for g in groups]
+
+
+DOCS = [
+    ["El presidente dijo hola.", "Nos reunimos en Caracas @Fariacrt.", "El presidente dijo hola."],
+    ["Otra frase sin nada.", "Nos reunimos en Caracas @Fariacrt.", "Una cosa nueva, y otra mas larga."],
+    ["", "Otra frase sin nada.", "Y al final, la boom explota."],
+    ["Una cosa nueva, y otra mas larga.", "Dijo que vamos al cine https://t.co/x1 hoy."],
+]
+
+
+def translator(tmp_path: Path, name: str, engine, cache: bool) -> Translator:
+    cfg = TranslationConfig(cache=CacheConfig(enabled=cache, path=str(tmp_path / f"{name}.sqlite3")))
+    tr = Translator(cfg)
+    tr._engines[("es", "en")] = engine
+    return tr
+
+
+def results(batches):
+    return [[(r.text, r.reason, r.notes) for r in batch] for batch in batches]
+
+
+@pytest.mark.parametrize("cache", [True, False])
+@pytest.mark.parametrize("groups", [True, False])
+def test_translate_many_equals_one_document_after_the_other(tmp_path, cache, groups):
+    names = [NameIndex.from_texts(["Caracas is far"]), None, None, NameIndex.from_texts(["the cine"])]
+    spans = [None, None, None, [None, [LangSpan(0, 20, "es"), LangSpan(20, 43, "en")]]]
+    one = translator(tmp_path, "one", ContextEngine(groups), cache)
+    expected = [one.translate(texts, "es", "en", spans=sp, names=n) for texts, sp, n in zip(DOCS, spans, names)]
+    eng = ContextEngine(groups)
+    many = translator(tmp_path, "many", eng, cache)
+    got = many.translate_many(DOCS, "es", "en", spans=spans, names=names)
+    assert results(got) == results(expected)
+    # one engine pass for the documents (the failing batch is then retried on its own, as before)
+    assert len(eng.calls[0]) == (4 if groups else 1)
+    assert any(r.text is None and r.reason == "engine_error" for r in got[2])
+    if cache:  # the second document's repeated sentence came from the first one's translation
+        assert got[1][1].text.endswith("<2:1>") if groups else True
+        assert any(n["type"] == "cache_hit" for n in got[1][1].notes)
+
+
+def test_translate_many_is_one_pass_per_direction_in_the_translate_stage(tmp_path):
+    from pipeline import stages
+    from pipeline.records import Segment
+
+    def doc(d, texts):
+        return [Segment(doc=d, index=i, start=0, end=len(t), text=t, kind="sentence", lang="es",
+                        spans=[LangSpan(0, len(t), "es")]) for i, t in enumerate(texts)]
+
+    docs_one = [doc(f"d{i}", texts) for i, texts in enumerate(DOCS)]
+    docs_many = [doc(f"d{i}", texts) for i, texts in enumerate(DOCS)]
+    one = translator(tmp_path, "one", ContextEngine(), True)
+    for segs in docs_one:
+        stages.translate_stage(segs, one, None)
+    eng = ContextEngine()
+    stages.translate_documents([(segs, None) for segs in docs_many], translator(tmp_path, "many", eng, True))
+    assert [[s.to_dict() for s in segs] for segs in docs_many] == [[s.to_dict() for s in segs] for segs in docs_one]
+    assert len([c for c in eng.calls if len(c) > 1]) == 1
+
+
+@needs_apertium
+def test_apertium_batched_documents_match_one_by_one(tmp_path):
+    """Real engine, real news sentences: the tagger starts fresh per document in one pass."""
+    lines = []
+    for path in sorted(NEWS.glob("*.spa"))[:1]:
+        lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()][:60]
+    if not lines:
+        lines = [ln.strip() for p in sorted(SEEDS.glob("*.txt")) for ln in p.read_text().splitlines() if ln.strip()]
+    docs = [lines[i:i + 12] for i in range(0, len(lines), 12)]
+    docs.append(docs[0][:3] + docs[1][:3])  # repeated sentences: cache hits from earlier documents
+    cfg = TranslationConfig(engine="apertium", cache=CacheConfig(path=str(tmp_path / "one.sqlite3")))
+    one = Translator(cfg)
+    expected = [one.translate(d, "es", "en") for d in docs]
+    many = Translator(TranslationConfig(engine="apertium", cache=CacheConfig(path=str(tmp_path / "many.sqlite3"))))
+    got = many.translate_many(docs, "es", "en")
+    one.close()
+    many.close()
+    assert results(got) == results(expected)
+
+
+def test_batch_names_are_short_and_tell_the_batch_apart():
+    from pipeline.tasks.corpus import ProcessDocuments, batch_name
+
+    paths = [f"/data/in/{i:05d}_news.txt" for i in range(200)]
+    name = batch_name(paths)
+    assert name.startswith("00000_news.txt+199-") and len(name) < 40
+    assert batch_name(paths[:199]) != name and batch_name(paths[1:] + paths[:1]) != name
+    a = ProcessDocuments(doc_paths=paths, output_dir="out", config_path="")
+    assert a.batch == name and "00199" not in a.task_id
+    b = ProcessDocuments(doc_paths=paths[:100], output_dir="out", config_path="")
+    assert a.task_id != b.task_id
+
+
+def test_scheduler_shows_the_batch_name_not_the_document_list(tmp_path):
+    """What luigid's page lists (its task_list API): the short batch name; the document list is hidden
+    from it and written to <output>/batches/<name>.json when the task runs."""
+    from pipeline.tasks.corpus import ProcessDocuments
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for seed in sorted(SEEDS.glob("*.txt"))[:2]:
+        shutil.copy(seed, inputs)
+    paths = [str(p) for p in sorted(inputs.iterdir())]
+    task = ProcessDocuments(doc_paths=paths, output_dir=str(tmp_path / "out"), config_path="")
+    sch = luigi.scheduler.Scheduler()
+    with luigi.worker.Worker(scheduler=sch, no_install_shutdown_handler=True) as w:
+        w.add(task)
+        listed = sch.task_list("", "")
+        assert list(listed) == [task.task_id]
+        shown = listed[task.task_id]
+        assert shown["params"]["batch"] == task.batch
+        assert "doc_paths" not in shown["params"] and paths[1] not in shown["display_name"]
+        assert task.batch in shown["display_name"]
+    written = json.loads(Path(task.write_batch_list()).read_text())
+    assert written == {"batch": task.batch, "doc_paths": paths}
+
+
+@pytest.mark.parametrize("background", [False, True])
+def test_quality_round_trips_prefetched_for_several_documents_score_the_same(tmp_path, background):
+    """The export asks the scorer to translate the round trips of the next documents in one pass; the
+    scores are those of one call per document (the engine keeps context within a call), and a document
+    whose pairs differ from what was prefetched is translated on its own."""
+    from corpus_fixtures import FixedDetector
+    from pipeline.config import Config
+    from pipeline.corpus.quality import QualityScorer
+
+    docs = [([(es, es.lower()) for es in texts if es], ["es", "en", None][: len([t for t in texts if t])])
+            for texts in DOCS]
+    docs = [(pairs, (origins + ["es"] * len(pairs))[:len(pairs)]) for pairs, origins in docs]
+
+    def scorer(name):
+        eng = ContextEngine()
+        tr = translator(tmp_path, name, eng, False)
+        tr._engines[("en", "es")] = eng
+        return QualityScorer(Config(), translator=tr, detector=FixedDetector()), eng
+
+    plain, _ = scorer("plain")
+    expected = [plain.score(pairs, origins) for pairs, origins in docs]
+    fetched, eng = scorer("fetched")
+    fetched.prefetch(docs[:3], background=background)
+    fetched.wait()
+    calls = len(eng.calls)
+    got = [fetched.score(pairs, origins) for pairs, origins in docs]
+    assert got == expected
+    # one pass per direction for the three documents (the batch with 'boom' is then retried on its own)
+    assert sum(1 for c in eng.calls[:calls] if len(c) == 3) == 2
+    assert len(eng.calls) > calls  # the fourth document, not prefetched, translated on its own
+
+
+def test_translate_directions_side_by_side_equal_one_after_the_other(tmp_path):
+    to_en, to_es = ContextEngine(), ContextEngine()
+    one = translator(tmp_path, "one", to_en, True)
+    one._engines[("en", "es")] = to_es
+    english = [[t.replace("El", "The") for t in doc] for doc in DOCS]
+    expected = [one.translate_many(DOCS, "es", "en"), one.translate_many(english, "en", "es")]
+    both = translator(tmp_path, "both", ContextEngine(), True)
+    both._engines[("en", "es")] = ContextEngine()
+    got = both.translate_directions([{"batches": DOCS, "src": "es", "tgt": "en"},
+                                     {"batches": english, "src": "en", "tgt": "es"}])
+    assert [results(r) for r in got] == [results(r) for r in expected]
