@@ -392,18 +392,28 @@ class LanguageDetector:
         return Detection(lang, conf, None, self._whole(text, lang), score)
 
     def _screen_third(self, words: Sequence[Word], clean: str) -> tuple[str, float] | None:
-        """A third language (pt/it/fr/ca/...), looked for only where its function words or letters occur
-        or where letter n-grams fit a third language better than es/en (cheap screens, calibrated to pass
-        1 in 1,000 es/en news lines). langdetect over all configured languages must then name the same
-        language as the n-gram screen with near certainty; otherwise lingua decides (loaded only then)."""
+        """A third language. First the tagger model's calibrated third-language decision (word lexicon
+        of es/en/pt/it/fr/ca, letter n-grams, function words; a logistic model trained on real messages,
+        news and tweets). Below its threshold, and for languages outside its lexicon (de, nl, ro, ...),
+        the older screens: third-language function words or letter n-grams that fit a third language
+        better than es/en (calibrated to pass 1 in 1,000 es/en news lines), then langdetect over all
+        configured languages must name the same language with near certainty, or lingua confirms
+        (loaded only then)."""
         if len(words) < self.config.other_min_words:
             return None
         model = _tagger()
+        wl = list(words)
+        p, lex_lang = model.third_probability(wl)
+        if p >= 0.5 and lex_lang is not None and lex_lang in self._all:
+            return lex_lang, min(0.99, p)
+        # Names say little about the language around them ("El lírico Werner Söllner es IM Walter."):
+        # the n-gram screen looks at the other words where there are enough of them.
+        common = [w for w in wl if not w.capitalised]
+        margin, nb_lang = model.third_margin(common if len(common) >= 2 else wl)
         hits = 0
         for w in words:
             low = w.text.lower()
             hits += (low in THIRD_FUNCTION_ANY) + (not low.isascii() and any(c in THIRD_LETTERS for c in low))
-        margin, nb_lang = model.third_margin(list(words))
         if not hits and margin < model.third_threshold:
             return None
         squeezed = _SQUEEZE.sub(r"\1\1", clean)

@@ -21,6 +21,7 @@ from typing import Iterable
 import regex
 
 from pipeline.protect import find_protected
+from pipeline.resources.langwords import THIRD_FUNCTION_ANY, THIRD_LETTERS
 
 __all__ = ["Word", "TokenModel", "Tagging", "words_of", "load_model", "char_ngrams", "strip_accents"]
 
@@ -147,6 +148,52 @@ class TokenModel:
         self._third_grams = third["grams"]
         self.third_threshold = float(data.get("third_threshold", math.inf))
         self._third_cache: dict[str, tuple[list[float], int]] = {}
+        lex = data.get("third_lexicon", {"langs": [], "words": {}, "coef": []})
+        self.lex_langs = tuple(lex["langs"])
+        self._lex = lex["words"]
+        self._lex_coef = lex["coef"]
+        self._lex_pair = sum(1 for c in self.lex_langs if c in ("es", "en"))
+
+    def third_features(self, words: list[Word]) -> tuple[list[float], str | None]:
+        """Features of the third-language decision and the likeliest third language by the word
+        lexicon: the n-gram screen's margin, the word lexicon's margin (best third language minus best of
+        es/en, per word; names count less), the share of words unknown to the es/en tagger, third-language
+        function words and letters, length, and the share of words the lexicon knows."""
+        n = len(words)
+        margin, _ = self.third_margin(words)
+        acc = [0.0] * len(self.lex_langs)
+        known = unk = tf = tl = 0.0
+        get = self._lex.get
+        for w in words:
+            low = w.text.lower()
+            v = get(low)
+            if v is not None:
+                wt = 0.3 if w.capitalised else 1.0
+                known += wt
+                acc = [a + wt * x for a, x in zip(acc, v)]
+            if not w.capitalised and not self.known(low):
+                unk += 1
+            tf += low in THIRD_FUNCTION_ANY
+            tl += not low.isascii() and any(c in THIRD_LETTERS for c in low)
+        k = self._lex_pair
+        wm = (max(acc[k:]) - max(acc[:k])) / n if known and len(acc) > k else 0.0
+        lang = self.lex_langs[k + max(range(len(acc) - k), key=lambda i: acc[k + i])] if known else None
+        # Words outside the lexicon: their letter n-grams alone, weighted by their share.
+        oov = [w for w in words if get(w.text.lower()) is None]
+        om, om_lang = self.third_margin(oov) if oov else (0.0, None)
+        if lang is None:
+            lang = om_lang
+        return ([1.0, margin, wm, max(-3.0, min(3.0, wm)), unk / n, tf / n, tl / n, math.log(n),
+                 known / n, om * len(oov) / n], lang)
+
+    def third_probability(self, words: list[Word]) -> tuple[float, str | None]:
+        """Calibrated P(the words are not Spanish or English) and the likeliest third language; a small
+        logistic model trained on real messages in pt/it/fr/ca/es/en, news and tweets."""
+        if not self._lex_coef or not words:
+            return 0.0, None
+        f, lang = self.third_features(words)
+        z = sum(c * x for c, x in zip(self._lex_coef, f))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))), lang
 
     def third_margin(self, words: list[Word]) -> tuple[float, str | None]:
         """Naive Bayes over letter 1-3-grams (langdetect's profiles): per n-gram, how much better the
