@@ -249,8 +249,22 @@ def third_sets(locale: Path, news, tweets_train):
     groups["es_msg_stripped"] = [(strip_accents(t), "es") for t, _ in groups["es_msg"] if strip_accents(t) != t]
     groups["news_es_stripped"] = [(strip_accents(t), "es") for t, _ in groups["news_es"]
                                   if strip_accents(t) != t]
+    # Short lines hold less evidence: 3-5-word windows of messages and news (one per line, placed by a
+    # hash of the line) teach the model how sure a short line can be.
+    for name in ("third", "es_msg", "en_msg", "news_es", "news_en", "news_es_stripped"):
+        groups[name + "_short"] = [(w, lang, t) for t, lang in groups[name] if (w := _window(t))]
     domains = sorted({d for code in strs for part in strs[code] for d in part.values()})
     return groups, domains
+
+
+def _window(text: str) -> str | None:
+    toks = text.split()
+    if len(toks) < 6:
+        return None
+    h = int(hashlib.sha1(text.encode("utf-8")).hexdigest()[8:16], 16)
+    size = 3 + h % 3
+    start = (h // 3) % (len(toks) - size + 1)
+    return " ".join(toks[start:start + size])
 
 
 def held_out(text: str) -> bool:
@@ -287,24 +301,39 @@ def fit_third(model_data, groups):
     model = TokenModel(model_data)
     feats = {}
     for name, rows in groups.items():
-        feats[name] = [(model.third_features(ws)[0], held_out(t)) for t, _ in rows
-                       if len(ws := words_of(t)) >= 3]
+        # a window is held out with the line it comes from
+        feats[name] = [(model.third_features(ws)[0], held_out(row[-1] if len(row) > 2 else row[0]))
+                       for row in rows if len(ws := words_of(row[0])) >= 3]
     x, y, wt = [], [], []
+    # positives weigh as much as all negatives together
+    units = {name: 3.0 if name.startswith("news") else 1.0 for name in feats}
+    pos = sum(u for name, u in units.items() if name.startswith("third"))
+    neg = sum(u for name, u in units.items() if not name.startswith("third"))
     for name, rows in feats.items():
         train_rows = [f for f, h in rows if not h]
-        w = (3.0 if name.startswith("news") else 1.0) * 10000.0 / max(1, len(train_rows))
+        unit = units[name] * (neg / pos if name.startswith("third") else 1.0)
+        w = unit * 10000.0 / max(1, len(train_rows))
         for f in train_rows:
             x.append(f)
-            y.append(1.0 if name == "third" else 0.0)
+            y.append(1.0 if name.startswith("third") else 0.0)
             wt.append(w)
     coef = fit_logistic(np.array(x), np.array(y), weight=np.array(wt), iters=30)
-    rates = {}
+    coef = np.round(coef, 4)
+    probs = {}
     for name, rows in feats.items():
         test = np.array([f for f, h in rows if h])
         if len(test):
-            p = 1 / (1 + np.exp(-test @ coef))
-            rates[name] = round(float((p >= 0.5).mean()), 4)
-    return [round(float(c), 4) for c in coef], rates
+            probs[name] = 1 / (1 + np.exp(-test @ coef))
+    # Threshold: the lowest (most recall) at which no held-out es/en group passes more than its budget
+    # (news 0.1%, messages and tweets 0.5%).
+    threshold = 0.99
+    for t in np.arange(0.5, 0.99, 0.01):
+        if all((p >= t).mean() <= (0.001 if name.startswith("news") else 0.005)
+               for name, p in probs.items() if not name.startswith("third")):
+            threshold = round(float(t), 2)
+            break
+    rates = {name: round(float((p >= threshold).mean()), 4) for name, p in probs.items()}
+    return [float(c) for c in coef], threshold, rates
 
 
 def switch_rates(train):
@@ -401,9 +430,10 @@ def main() -> None:
     print("third-language decision lines: " + ", ".join(f"{k} {len(v)}" for k, v in groups.items()))
     model_data["third_lexicon"] = {"langs": list(LEX_LANGS), "coef": [],
                                    "words": third_lexicon(groups, split["train"])}
-    coef, rates = fit_third(model_data, groups)
+    coef, threshold, rates = fit_third(model_data, groups)
     model_data["third_lexicon"]["coef"] = coef
-    print("third-language decision coef", coef)
+    model_data["third_lexicon"]["threshold"] = threshold
+    print("third-language decision coef", coef, "threshold", threshold)
     print("held-out share called a third language:", rates)
     model_data["meta"] = {
         "trained_by": "scripts/train_langid.py",

@@ -404,7 +404,7 @@ class LanguageDetector:
         model = _tagger()
         wl = list(words)
         p, lex_lang = model.third_probability(wl)
-        if p >= 0.5 and lex_lang is not None and lex_lang in self._all:
+        if p >= model.third_lex_threshold and lex_lang is not None and lex_lang in self._all:
             return lex_lang, min(0.99, p)
         # Names say little about the language around them ("El lírico Werner Söllner es IM Walter."):
         # the n-gram screen looks at the other words where there are enough of them.

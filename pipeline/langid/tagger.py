@@ -152,6 +152,7 @@ class TokenModel:
         self.lex_langs = tuple(lex["langs"])
         self._lex = lex["words"]
         self._lex_coef = lex["coef"]
+        self.third_lex_threshold = float(lex.get("threshold", 0.5))
         self._lex_pair = sum(1 for c in self.lex_langs if c in ("es", "en"))
 
     def third_features(self, words: list[Word]) -> tuple[list[float], str | None]:
@@ -184,7 +185,7 @@ class TokenModel:
         if lang is None:
             lang = om_lang
         return ([1.0, margin, wm, max(-3.0, min(3.0, wm)), unk / n, tf / n, tl / n, math.log(n),
-                 known / n, om * len(oov) / n], lang)
+                 known / n, om * len(oov) / n, max(-8.0, min(8.0, wm * n))], lang)
 
     def third_probability(self, words: list[Word]) -> tuple[float, str | None]:
         """Calibrated P(the words are not Spanish or English) and the likeliest third language; a small
