@@ -411,7 +411,7 @@ class LanguageDetector:
         common = [w for w in wl if not w.capitalised]
         margin, nb_lang = model.third_margin(common if len(common) >= 2 else wl)
         hits = 0
-        for w in words:
+        for w in common:
             low = w.text.lower()
             hits += (low in THIRD_FUNCTION_ANY) + (not low.isascii() and any(c in THIRD_LETTERS for c in low))
         if not hits and margin < model.third_threshold:

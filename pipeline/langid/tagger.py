@@ -147,7 +147,8 @@ class TokenModel:
         self.third_langs = tuple(third["langs"])
         self._third_grams = third["grams"]
         self.third_threshold = float(data.get("third_threshold", math.inf))
-        self._third_cache: dict[str, tuple[list[float], int]] = {}
+        self._third_cache: dict[str, tuple[tuple[float, ...], int]] = {}
+        self._stats_cache: dict[str, tuple] = {}
         lex = data.get("third_lexicon", {"langs": [], "words": {}, "coef": []})
         self.lex_langs = tuple(lex["langs"])
         self._lex = lex["words"]
@@ -155,37 +156,65 @@ class TokenModel:
         self.third_lex_threshold = float(lex.get("threshold", 0.5))
         self._lex_pair = sum(1 for c in self.lex_langs if c in ("es", "en"))
 
+    def _word_stats(self, low: str) -> tuple:
+        """Per lower-cased word, cached: lexicon vector (or None), letter n-gram vector and count,
+        unknown to the es/en tagger, third-language function word, third-language letter."""
+        st = self._stats_cache.get(low)
+        if st is None:
+            vec, cnt = self._third_vec(low)
+            st = (self._lex.get(low), vec, cnt, not self.known(low), low in THIRD_FUNCTION_ANY,
+                  not low.isascii() and any(c in THIRD_LETTERS for c in low))
+            if len(self._stats_cache) < 200_000:
+                self._stats_cache[low] = st
+        return st
+
+    def _margin(self, tot: list[float], n: int) -> tuple[float, str | None]:
+        if not n:
+            return 0.0, None
+        pair = max(t for c, t in zip(self.third_langs, tot) if c in ("es", "en"))
+        best, lang = max((t, c) for c, t in zip(self.third_langs, tot) if c not in ("es", "en"))
+        return (best - pair) / n, lang
+
     def third_features(self, words: list[Word]) -> tuple[list[float], str | None]:
         """Features of the third-language decision and the likeliest third language by the word
         lexicon: the n-gram screen's margin, the word lexicon's margin (best third language minus best of
-        es/en, per word; names count less), the share of words unknown to the es/en tagger, third-language
-        function words and letters, length, and the share of words the lexicon knows."""
+        es/en, per word; names count less; also clipped, and as a total), the share of words unknown to
+        the es/en tagger, third-language function words and letters, length, the share of words the
+        lexicon knows, and the n-gram margin of the words outside the lexicon weighted by their share.
+        One pass over the words, with per-word statistics cached."""
         n = len(words)
-        margin, _ = self.third_margin(words)
+        nl = len(self.third_langs)
         acc = [0.0] * len(self.lex_langs)
+        nb_all, nb_oov = [0.0] * nl, [0.0] * nl
+        n_all = n_oov = n_out = 0
         known = unk = tf = tl = 0.0
-        get = self._lex.get
         for w in words:
-            low = w.text.lower()
-            v = get(low)
-            if v is not None:
+            lexv, vec, cnt, unknown, is_tf, is_tl = self._word_stats(w.text.lower())
+            if cnt:
+                nb_all = [a + x for a, x in zip(nb_all, vec)]
+                n_all += cnt
+            if lexv is not None:
                 wt = 0.3 if w.capitalised else 1.0
                 known += wt
-                acc = [a + wt * x for a, x in zip(acc, v)]
-            if not w.capitalised and not self.known(low):
+                acc = [a + wt * x for a, x in zip(acc, lexv)]
+            else:
+                n_out += 1
+                if cnt:
+                    nb_oov = [a + x for a, x in zip(nb_oov, vec)]
+                    n_oov += cnt
+            if unknown and not w.capitalised:
                 unk += 1
-            tf += low in THIRD_FUNCTION_ANY
-            tl += not low.isascii() and any(c in THIRD_LETTERS for c in low)
+            tf += is_tf
+            tl += is_tl
+        margin, _ = self._margin(nb_all, n_all)
         k = self._lex_pair
         wm = (max(acc[k:]) - max(acc[:k])) / n if known and len(acc) > k else 0.0
         lang = self.lex_langs[k + max(range(len(acc) - k), key=lambda i: acc[k + i])] if known else None
-        # Words outside the lexicon: their letter n-grams alone, weighted by their share.
-        oov = [w for w in words if get(w.text.lower()) is None]
-        om, om_lang = self.third_margin(oov) if oov else (0.0, None)
+        om, om_lang = self._margin(nb_oov, n_oov)
         if lang is None:
             lang = om_lang
         return ([1.0, margin, wm, max(-3.0, min(3.0, wm)), unk / n, tf / n, tl / n, math.log(n),
-                 known / n, om * len(oov) / n, max(-8.0, min(8.0, wm * n))], lang)
+                 known / n, om * n_out / n, max(-8.0, min(8.0, wm * n))], lang)
 
     def third_probability(self, words: list[Word]) -> tuple[float, str | None]:
         """Calibrated P(the words are not Spanish or English) and the likeliest third language; a small
@@ -196,33 +225,31 @@ class TokenModel:
         z = sum(c * x for c, x in zip(self._lex_coef, f))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))), lang
 
+    def _third_vec(self, low: str) -> tuple[tuple[float, ...], int]:
+        hit = self._third_cache.get(low)
+        if hit is None:
+            get = self._third_grams.get
+            s = " " + _SQUEEZE.sub(r"\1\1", low) + " "
+            rows = [v for size in (1, 2, 3) for i in range(len(s) - size + 1)
+                    if (v := get(s[i:i + size])) is not None]
+            hit = (tuple(map(sum, zip(*rows))), len(rows)) if rows else ((), 0)
+            if len(self._third_cache) < 200_000:
+                self._third_cache[low] = hit
+        return hit
+
     def third_margin(self, words: list[Word]) -> tuple[float, str | None]:
         """Naive Bayes over letter 1-3-grams (langdetect's profiles): per n-gram, how much better the
         best third language explains the words than es/en, and that language. A cheap screen."""
         if not self.third_langs or not words:
             return 0.0, None
-        vecs = []
+        tot = [0.0] * len(self.third_langs)
         n = 0
-        get = self._third_grams.get
         for w in words:
-            low = w.text.lower()
-            hit = self._third_cache.get(low)
-            if hit is None:
-                s = " " + _SQUEEZE.sub(r"\1\1", low) + " "
-                rows = [v for size in (1, 2, 3) for i in range(len(s) - size + 1)
-                        if (v := get(s[i:i + size])) is not None]
-                hit = (tuple(map(sum, zip(*rows))), len(rows)) if rows else ((), 0)
-                if len(self._third_cache) < 200_000:
-                    self._third_cache[low] = hit
-            if hit[1]:
-                vecs.append(hit[0])
-                n += hit[1]
-        tot = list(map(sum, zip(*vecs)))
-        if not n:
-            return 0.0, None
-        pair = max(t for c, t in zip(self.third_langs, tot) if c in ("es", "en"))
-        best, lang = max((t, c) for c, t in zip(self.third_langs, tot) if c not in ("es", "en"))
-        return (best - pair) / n, lang
+            vec, cnt = self._third_vec(w.text.lower())
+            if cnt:
+                tot = [a + x for a, x in zip(tot, vec)]
+                n += cnt
+        return self._margin(tot, n)
 
     def known(self, word: str) -> bool:
         """The lower-cased word (or its accent-stripped form) was seen in training."""
