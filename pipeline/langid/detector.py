@@ -74,6 +74,17 @@ class Detection:
                 "spans": [s.to_dict() for s in self.spans], "reason": self.reason}
 
 
+@dataclass(frozen=True)
+class _Pending:
+    """A line's context-free evidence on the tagger path (``tagging`` None: the ensemble decides)."""
+
+    text: str
+    tagging: Tagging | None
+    spans: tuple[LangSpan, ...]
+    run_scores: list[float]
+    score: float  # es-vs-en log-odds before context (tagger, plus langdetect for weak single-run lines)
+
+
 def _sigmoid(x: float) -> float:
     if x >= 0:
         return 1.0 / (1.0 + math.exp(-x))
@@ -282,7 +293,14 @@ class LanguageDetector:
         Context is capped at ``context_weight`` log-odds, so it decides only where a segment's own evidence
         is weaker than that.
         """
-        first = [self._detect(t, context=0.0) for t in texts]
+        prepared: dict[str, Detection | _Pending] = {}
+        pre = []
+        for t in texts:  # repeated segments (a duplicated lead, hashtag lines) are analysed once
+            p = prepared.get(t)
+            if p is None:
+                p = prepared[t] = self._prepare(t)
+            pre.append(p)
+        first = [self._decide(p, 0.0) for p in pre]
         if not self.config.use_context or len(self.languages) != 2:
             return first
         cap = self.config.context_weight
@@ -300,7 +318,7 @@ class LanguageDetector:
             near = sum(clip(informative[j]) for j in (i - 1, i + 1) if 0 <= j < len(first))
             doc = total - clip(informative[i])
             ctx = clip(0.5 * near + 0.5 * math.copysign(min(abs(doc), cap), doc))
-            out.append(self._detect(t, context=ctx))
+            out.append(self._decide(pre[i], ctx))
         return out
 
     # -- internals -----------------------------------------------------------------------------------
@@ -343,6 +361,11 @@ class LanguageDetector:
         return None
 
     def _detect(self, text: str, context: float) -> Detection:
+        return self._decide(self._prepare(text), context)
+
+    def _prepare(self, text: str) -> "Detection | _Pending":
+        """Everything that does not depend on context: a final answer, or the tagger's evidence for
+        ``_decide`` (so a document's second, context-aware pass repeats no work)."""
         words = words_of(text)
         if not words:
             # only URLs, handles, hashtags, emoji, numbers: no language of its own
@@ -357,32 +380,40 @@ class LanguageDetector:
             lang = self.languages[0]
             return Detection(lang, 1.0, None, self._whole(text, lang))
         if set(self.languages) != {"es", "en"} or not self.config.use_tagger:
-            return self._detect_ensemble(text, context)
+            return _Pending(text, None, (), [], 0.0)
         third = self._screen_third(words, clean)
         if third:
             return Detection(third[0], third[1], "other_language", self._whole(text, third[0]))
-        a, b = self.languages
-        sign = 1.0 if a == "es" else -1.0
+        sign = 1.0 if self.languages[0] == "es" else -1.0
         tagging = _tagger().tag(text, words)
         spans, run_scores = self._tagged_spans(text, tagging)
+        score = sign * tagging.score
+        if len(spans) == 1 and abs(score) < self.config.fast_margin:
+            # Short or weak text: the segment-level detector(s) join the tagger; names count less.
+            names = sum(1 for w in words if w.capitalised) / len(words)
+            score = (self.config.tagger_weight * score
+                     + (1.0 - 0.75 * names) * self._pair_llr(clean, self.config.lingua_in_pair))
+        return _Pending(text, tagging, spans, run_scores, score)
+
+    def _decide(self, pre: "Detection | _Pending", context: float) -> Detection:
+        if isinstance(pre, Detection):
+            return pre
+        if pre.tagging is None:
+            return self._detect_ensemble(pre.text, context)
+        a, b = self.languages
+        text, tagging, spans = pre.text, pre.tagging, pre.spans
         if len(spans) > 1:
             # The line's language is the one of more of its words, names left out (they take the
             # language of their context); on a tie, the one with more evidence.
-            score = sign * tagging.score + context
+            score = pre.score + context
             count = {a: 0, b: 0}
             for w, lab in zip(tagging.words, tagging.labels):
                 if not w.capitalised:
                     count[lab] += 1
             lang = (a if count[a] > count[b] else b if count[b] > count[a]
                     else a if score > 0 else b)
-            return Detection(lang, self._calibrate(min(abs(r) for r in run_scores)), None, spans, score)
-        score = sign * tagging.score
-        if abs(score) < self.config.fast_margin:
-            # Short or weak text: the segment-level detector(s) join the tagger; names count less.
-            names = sum(1 for w in words if w.capitalised) / len(words)
-            score = (self.config.tagger_weight * score
-                     + (1.0 - 0.75 * names) * self._pair_llr(clean, self.config.lingua_in_pair))
-        score += context
+            return Detection(lang, self._calibrate(min(abs(r) for r in pre.run_scores)), None, spans, score)
+        score = pre.score + context
         p = _sigmoid(score * self.config.temperature)
         lang, conf = (a, p) if score > 0 else (b, 1.0 - p)
         # With context the combined evidence decides (context is capped, so it cannot outvote a strong
