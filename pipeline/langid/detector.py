@@ -54,6 +54,10 @@ _SPLIT_MIN = 4.0
 _OPENERS = "—–“«(¿¡\""
 _CLOSERS = ".!?;:,”»)"
 
+# Below this calibrated P(third language) a line is es/en without asking langdetect or lingua: the older
+# screens are only a recall fallback (they confirm with near certainty) for lines the model leaves open.
+_THIRD_FLOOR = 0.01
+
 _LINGUA_CODES = ("es", "en", "pt", "it", "fr", "ca", "de", "nl", "ro", "ru", "uk", "el", "ar", "zh",
                  "ja", "ko", "he", "tr", "pl")
 
@@ -437,6 +441,8 @@ class LanguageDetector:
         p, lex_lang = model.third_probability(wl)
         if p >= model.third_lex_threshold and lex_lang is not None and lex_lang in self._all:
             return lex_lang, min(0.99, p)
+        if p < _THIRD_FLOOR:
+            return None
         # Names say little about the language around them ("El lírico Werner Söllner es IM Walter."):
         # the n-gram screen looks at the other words where there are enough of them.
         common = [w for w in wl if not w.capitalised]

@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from itertools import repeat
 from typing import Iterable
 
 import regex
@@ -149,6 +150,7 @@ class TokenModel:
         self.third_threshold = float(data.get("third_threshold", math.inf))
         self._third_cache: dict[str, tuple[tuple[float, ...], int]] = {}
         self._stats_cache: dict[str, tuple] = {}
+        self._cm_cache: dict[str, float] = {}
         lex = data.get("third_lexicon", {"langs": [], "words": {}, "coef": []})
         self.lex_langs = tuple(lex["langs"])
         self._lex = lex["words"]
@@ -157,12 +159,11 @@ class TokenModel:
         self._lex_pair = sum(1 for c in self.lex_langs if c in ("es", "en"))
 
     def _word_stats(self, low: str) -> tuple:
-        """Per lower-cased word, cached: lexicon vector (or None), letter n-gram vector and count,
-        unknown to the es/en tagger, third-language function word, third-language letter."""
+        """Per lower-cased word, cached: lexicon vector (or None), unknown to the es/en tagger,
+        third-language function word, third-language letter."""
         st = self._stats_cache.get(low)
         if st is None:
-            vec, cnt = self._third_vec(low)
-            st = (self._lex.get(low), vec, cnt, not self.known(low), low in THIRD_FUNCTION_ANY,
+            st = (self._lex.get(low), not self.known(low), low in THIRD_FUNCTION_ANY,
                   not low.isascii() and any(c in THIRD_LETTERS for c in low))
             if len(self._stats_cache) < 200_000:
                 self._stats_cache[low] = st
@@ -177,28 +178,27 @@ class TokenModel:
 
     def third_features(self, words: list[Word]) -> tuple[list[float], str | None]:
         """Features of the third-language decision and the likeliest third language by the word
-        lexicon: the n-gram screen's margin, the word lexicon's margin (best third language minus best of
-        es/en, per word; names count less; also clipped, and as a total), the share of words unknown to
-        the es/en tagger, third-language function words and letters, length, the share of words the
-        lexicon knows, and the n-gram margin of the words outside the lexicon weighted by their share.
-        One pass over the words, with per-word statistics cached."""
+        lexicon: the word lexicon's margin (best third language minus best of es/en, per word; names
+        count less; also clipped, and as a total), the share of words unknown to the es/en tagger,
+        third-language function words and letters, length, the share of words the lexicon knows, and the
+        letter n-gram margin of the words outside the lexicon weighted by their share (n-grams are
+        looked up only for those, which keeps the decision cheap). One pass, per-word statistics cached."""
         n = len(words)
         nl = len(self.third_langs)
         acc = [0.0] * len(self.lex_langs)
-        nb_all, nb_oov = [0.0] * nl, [0.0] * nl
-        n_all = n_oov = n_out = 0
+        nb_oov = [0.0] * nl
+        n_oov = n_out = 0
         known = unk = tf = tl = 0.0
         for w in words:
-            lexv, vec, cnt, unknown, is_tf, is_tl = self._word_stats(w.text.lower())
-            if cnt:
-                nb_all = [a + x for a, x in zip(nb_all, vec)]
-                n_all += cnt
+            low = w.text.lower()
+            lexv, unknown, is_tf, is_tl = self._word_stats(low)
             if lexv is not None:
                 wt = 0.3 if w.capitalised else 1.0
                 known += wt
                 acc = [a + wt * x for a, x in zip(acc, lexv)]
             else:
                 n_out += 1
+                vec, cnt = self._third_vec(low)
                 if cnt:
                     nb_oov = [a + x for a, x in zip(nb_oov, vec)]
                     n_oov += cnt
@@ -206,14 +206,13 @@ class TokenModel:
                 unk += 1
             tf += is_tf
             tl += is_tl
-        margin, _ = self._margin(nb_all, n_all)
         k = self._lex_pair
         wm = (max(acc[k:]) - max(acc[:k])) / n if known and len(acc) > k else 0.0
         lang = self.lex_langs[k + max(range(len(acc) - k), key=lambda i: acc[k + i])] if known else None
         om, om_lang = self._margin(nb_oov, n_oov)
         if lang is None:
             lang = om_lang
-        return ([1.0, margin, wm, max(-3.0, min(3.0, wm)), unk / n, tf / n, tl / n, math.log(n),
+        return ([1.0, wm, max(-3.0, min(3.0, wm)), unk / n, tf / n, tl / n, math.log(n),
                  known / n, om * n_out / n, max(-8.0, min(8.0, wm * n))], lang)
 
     def third_probability(self, words: list[Word]) -> tuple[float, str | None]:
@@ -229,9 +228,9 @@ class TokenModel:
         hit = self._third_cache.get(low)
         if hit is None:
             get = self._third_grams.get
-            s = " " + _SQUEEZE.sub(r"\1\1", low) + " "
-            rows = [v for size in (1, 2, 3) for i in range(len(s) - size + 1)
-                    if (v := get(s[i:i + size])) is not None]
+            s = " " + (_SQUEEZE.sub(r"\1\1", low) if len(low) > 2 else low) + " "
+            rows = list(filter(None, map(get, [s[i:i + size] for size in (1, 2, 3)
+                                               for i in range(len(s) - size + 1)])))
             hit = (tuple(map(sum, zip(*rows))), len(rows)) if rows else ((), 0)
             if len(self._third_cache) < 200_000:
                 self._third_cache[low] = hit
@@ -256,12 +255,22 @@ class TokenModel:
         w = word.lower()
         return w in self.word or strip_accents(w) in self.word
 
+    def _char_mean(self, w: str) -> float:
+        """Mean log-ratio of the n-grams of a lower-cased word, the bare "<" and ">" left out."""
+        cm = self._cm_cache.get(w)
+        if cm is None:
+            s = f"<{w}>"
+            size = len(s)
+            grams = [s[i:i + n] for n in range(1, self.nmax + 1) for i in range(size - n + 1)]
+            vals = list(map(self.gram.get, grams, repeat(0.0, len(grams))))
+            cm = (sum(vals) - vals[0] - vals[size - 1]) / (len(vals) - 2)
+            if len(self._cm_cache) < 200_000:
+                self._cm_cache[w] = cm
+        return cm
+
     def features(self, word: str, capitalised: bool) -> list[float]:
         w = word.lower()
-        s = f"<{w}>"
-        get = self.gram.get
-        vals = [get(s[i:i + n], 0.0) for n in range(1, self.nmax + 1) for i in range(len(s) - n + 1)]
-        cm = (sum(vals) - vals[0] - vals[len(s) - 1]) / (len(vals) - 2)  # not the bare "<" and ">"
+        cm = self._char_mean(w)
         wl = self.word.get(w, 0.0)
         cap = 1.0 if capitalised else 0.0
         acc = 1.0 if _ACCENT.search(w) else 0.0
