@@ -375,6 +375,8 @@ def main() -> None:
     ap.add_argument("--min-word", type=int, default=2)
     ap.add_argument("--third-quantile", type=float, default=0.999,
                     help="share of es/en news lines below the third-language screen's threshold")
+    ap.add_argument("--min-lex", type=int, default=2,
+                    help="occurrences a word needs (in any one language) to enter the third-language lexicon")
     ap.add_argument("--locale-dir", default="/usr/share/locale",
                     help="compiled gettext catalogues (.mo) for the third-language decision")
     ap.add_argument("--out", default=str(OUT))
@@ -429,7 +431,7 @@ def main() -> None:
     groups, domains = third_sets(Path(args.locale_dir), news, split["train"])
     print("third-language decision lines: " + ", ".join(f"{k} {len(v)}" for k, v in groups.items()))
     model_data["third_lexicon"] = {"langs": list(LEX_LANGS), "coef": [],
-                                   "words": third_lexicon(groups, split["train"])}
+                                   "words": third_lexicon(groups, split["train"], args.min_lex)}
     coef, threshold, rates = fit_third(model_data, groups)
     model_data["third_lexicon"]["coef"] = coef
     model_data["third_lexicon"]["threshold"] = threshold
@@ -439,7 +441,7 @@ def main() -> None:
         "trained_by": "scripts/train_langid.py",
         "command": f"scripts/train_langid.py --nmax {args.nmax} --min-gram {args.min_gram} "
                    f"--min-word {args.min_word} --third-quantile {args.third_quantile} "
-                   f"--locale-dir {args.locale_dir}",
+                   f"--min-lex {args.min_lex} --locale-dir {args.locale_dir}",
         "sources": ["CALCS 2016 es-en LID training tweets (javadr/PyTorch-Detect-Code-Switching)",
                     "LinCE lid_spaeng training tweets (MarkdenO/MLP-Final-Project-4)",
                     "WMT news-test2008 and newstest2009 es/en (Helsinki-NLP/OPUS-MT-testsets)",
