@@ -291,6 +291,18 @@ class LanguageDetector:
         """
         return self._detect(text, context=0.0)
 
+    def detect_many(self, texts: Sequence[str]) -> list[Detection]:
+        """``detect`` for each text, without context; a text repeated in the batch is analysed once.
+        For callers holding many segments at once (line tools, quality scoring of es/en pairs)."""
+        seen: dict[str, Detection] = {}
+        out = []
+        for t in texts:
+            d = seen.get(t)
+            if d is None:
+                d = seen[t] = self._detect(t, context=0.0)
+            out.append(d)
+        return out
+
     def detect_document(self, texts: Sequence[str]) -> list[Detection]:
         """Detect each segment of one document; weak segments lean on neighbours and the dominant language.
 
