@@ -31,8 +31,9 @@ MODEL_RESOURCE = "model/tagger.json.gz"
 # Words: letters with inner apostrophes. Everything else (punctuation, emoji, numbers) is `other`.
 _WORD = regex.compile(r"\p{L}+(?:['’]\p{L}+)*")
 _ACCENT = regex.compile(r"[áéíóúüñ]")
-# Lines without these cannot hold a protected span (URL, handle, hashtag, email, number, emoji).
-_MAYBE_PROTECTED = regex.compile(r"[@#/\d\p{Extended_Pictographic}\p{Regional_Indicator}]|www\.|https?:")
+# Lines without these cannot hold a protected span that holds letters (URL, handle, hashtag, email,
+# emoji); numbers, dates and times hold none, so blanking them changes no word and is skipped.
+_MAYBE_PROTECTED = regex.compile(r"[@#/\p{Extended_Pictographic}\p{Regional_Indicator}]|www\.|https?:")
 # Letters repeated for emphasis ("amooor", "daaamn") count twice at most when screening third languages.
 _SQUEEZE = regex.compile(r"(\p{L})\1{2,}")
 _STRIP = str.maketrans("áéíóúü", "aeiouu")
