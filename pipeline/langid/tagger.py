@@ -103,14 +103,23 @@ def words_of(text: str) -> list[Word]:
     else:
         blank = text
     out: list[Word] = []
-    prev_end = 0
+    append = out.append
+    prev_end = -1
     for m in _WORD.finditer(blank):
-        w = m.group()
-        gap = text[prev_end:m.start()] if out else ""
-        initial = not out or (gap.rstrip()[-1:] in _INITIAL_BEFORE)
-        cap = w[:1].isupper() and not initial and not (len(w) > 1 and w.isupper())
-        out.append(Word(m.start(), m.end(), w, cap, gap_kind(gap)))
-        prev_end = m.end()
+        start, end = m.span()
+        w = blank[start:end]
+        if prev_end < 0:  # line-initial: its capital marks nothing
+            append(Word(start, end, w, False, "space"))
+        else:
+            gap = text[prev_end:start]
+            if gap == " " or not gap or gap.isspace():
+                kind, initial = "space", False
+            else:
+                kind = "strong" if _STRONG_GAP.search(gap) else "weak"
+                initial = gap.rstrip()[-1:] in _INITIAL_BEFORE
+            append(Word(start, end, w, w[0].isupper() and not initial and not (len(w) > 1 and w.isupper()),
+                        kind))
+        prev_end = end
     if out and all(w.text[:1].isupper() for w in out):
         # Every word capitalised (a name, a Title Case heading): no capital marks a sentence start.
         out = [Word(w.start, w.end, w.text, not (len(w.text) > 1 and w.text.isupper()), w.gap)
