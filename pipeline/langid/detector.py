@@ -25,7 +25,7 @@ from pipeline.config import LangIdConfig
 from pipeline.langid.tagger import _SQUEEZE, Tagging, TokenModel, Word, load_model, words_of
 from pipeline.protect import find_protected
 from pipeline.resources.langwords import (DAYS_EN, EN_FUNCTION, ES_FUNCTION, MONTHS_EN, MONTHS_ES,
-                                          THIRD_FUNCTION_ANY, THIRD_LETTERS)
+                                          THIRD_FUNCTION, THIRD_FUNCTION_ANY, THIRD_LETTERS)
 from pipeline.records import LangSpan
 
 __all__ = ["Detection", "LanguageDetector", "LangSpan", "detect"]
@@ -57,6 +57,11 @@ _CLOSERS = ".!?;:,”»)"
 # Below this calibrated P(third language) a line is es/en without asking langdetect or lingua: the older
 # screens are only a recall fallback (they confirm with near certainty) for lines the model leaves open.
 _THIRD_FLOOR = 0.01
+# Function words and letters of the third languages outside the decision's lexicon (de, nl): below the
+# floor, only these send a line on to the older screens.
+_OUTSIDE_FUNCTION = frozenset().union(*(ws for c, ws in THIRD_FUNCTION.items()
+                                        if c not in ("pt", "it", "fr", "ca"))) - ES_FUNCTION - EN_FUNCTION
+_OUTSIDE_LETTERS = frozenset("äößåøæ")
 
 _LINGUA_CODES = ("es", "en", "pt", "it", "fr", "ca", "de", "nl", "ro", "ru", "uk", "el", "ar", "zh",
                  "ja", "ko", "he", "tr", "pl")
@@ -453,11 +458,13 @@ class LanguageDetector:
         p, lex_lang = model.third_probability(wl)
         if p >= model.third_lex_threshold and lex_lang is not None and lex_lang in self._all:
             return lex_lang, min(0.99, p)
-        if p < _THIRD_FLOOR:
-            return None
         # Names say little about the language around them ("El lírico Werner Söllner es IM Walter."):
-        # the n-gram screen looks at the other words where there are enough of them.
+        # the screens look at the other words where there are enough of them.
         common = [w for w in wl if not w.capitalised]
+        if p < _THIRD_FLOOR and not any(
+                (low := w.text.lower()) in _OUTSIDE_FUNCTION or not _OUTSIDE_LETTERS.isdisjoint(low)
+                for w in common):
+            return None  # nothing points to a language the calibrated decision does not know
         margin, nb_lang = model.third_margin(common if len(common) >= 2 else wl)
         hits = 0
         for w in common:
