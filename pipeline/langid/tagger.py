@@ -48,6 +48,7 @@ GAP_KINDS = ("space", "weak", "strong")
 _EN_DATE = regex.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|"
                          r"November|December)\s+\d{1,2}(?:st|nd|rd|th)?\b")
 EN_DATE_EVIDENCE = -4.0
+_DIGIT = regex.compile(r"\d")
 
 
 def gap_kind(gap: str) -> str:
@@ -299,8 +300,10 @@ class TokenModel:
 
     def tag(self, text: str, words: list[Word] | None = None) -> Tagging:
         words = words_of(text) if words is None else words
-        ev = [self.evidence(w.text, w.capitalised) for w in words]
-        if "Ju" in text or "a" in text:  # cheap guard before the regex: every month name has one
+        cache = self._cache
+        ev = [v if (v := cache.get((w.text, w.capitalised))) is not None
+              else self.evidence(w.text, w.capitalised) for w in words]
+        if _DIGIT.search(text):  # cheap guard before the regex: "July 4" needs a digit
             dates = {m.start() for m in _EN_DATE.finditer(text)}
             if dates:
                 ev = [e + EN_DATE_EVIDENCE if w.start in dates else e for w, e in zip(words, ev)]
