@@ -437,6 +437,10 @@ def main() -> None:
     model_data["third_lexicon"]["threshold"] = threshold
     print("third-language decision coef", coef, "threshold", threshold)
     print("held-out share called a third language:", rates)
+    # The tagger's n-gram mean of every vocabulary word, stored so that a process need not recompute it
+    # (exact floats: the same evidence as computing it).
+    cm_model = TokenModel(model_data)
+    model_data["word_cm"] = {w: cm_model._char_mean(w) for w in sorted(model_data["word_lr"])}
     model_data["meta"] = {
         "trained_by": "scripts/train_langid.py",
         "command": f"scripts/train_langid.py --nmax {args.nmax} --min-gram {args.min_gram} "

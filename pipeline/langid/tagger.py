@@ -161,7 +161,8 @@ class TokenModel:
         self.third_threshold = float(data.get("third_threshold", math.inf))
         self._third_cache: dict[str, tuple[tuple[float, ...], int]] = {}
         self._stats_cache: dict[str, tuple] = {}
-        self._cm_cache: dict[str, float] = {}
+        # n-gram means of the training vocabulary, computed at training time (same values, less start work)
+        self._cm_cache: dict[str, float] = dict(data.get("word_cm", {}))
         lex = data.get("third_lexicon", {"langs": [], "words": {}, "coef": []})
         self.lex_langs = tuple(lex["langs"])
         self._lex = lex["words"]
