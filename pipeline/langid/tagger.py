@@ -196,28 +196,33 @@ class TokenModel:
         letter n-gram margin of the words outside the lexicon weighted by their share (n-grams are
         looked up only for those, which keeps the decision cheap). One pass, per-word statistics cached."""
         n = len(words)
-        nl = len(self.third_langs)
-        acc = [0.0] * len(self.lex_langs)
-        nb_oov = [0.0] * nl
+        plain: list = []  # lexicon vectors of ordinary words
+        names: list = []  # ... and of capitalised ones (names), which count 0.3
+        oov: list = []
         n_oov = n_out = 0
-        known = unk = tf = tl = 0.0
+        unk = tf = tl = 0
+        stats = self._stats_cache
         for w in words:
             low = w.text.lower()
-            lexv, unknown, is_tf, is_tl = self._word_stats(low)
-            if lexv is not None:
-                wt = 0.3 if w.capitalised else 1.0
-                known += wt
-                acc = [a + wt * x for a, x in zip(acc, lexv)]
+            st = stats.get(low) or self._word_stats(low)
+            if st[0] is not None:
+                (names if w.capitalised else plain).append(st[0])
             else:
                 n_out += 1
                 vec, cnt = self._third_vec(low)
                 if cnt:
-                    nb_oov = [a + x for a, x in zip(nb_oov, vec)]
+                    oov.append(vec)
                     n_oov += cnt
-            if unknown and not w.capitalised:
+            if st[1] and not w.capitalised:
                 unk += 1
-            tf += is_tf
-            tl += is_tl
+            tf += st[2]
+            tl += st[3]
+        known = len(plain) + 0.3 * len(names)
+        nk = len(self.lex_langs)
+        a = list(map(sum, zip(*plain))) if plain else [0.0] * nk
+        b = list(map(sum, zip(*names))) if names else [0.0] * nk
+        acc = [x + 0.3 * y for x, y in zip(a, b)]
+        nb_oov = list(map(sum, zip(*oov))) if oov else [0.0] * len(self.third_langs)
         k = self._lex_pair
         wm = (max(acc[k:]) - max(acc[:k])) / n if known and len(acc) > k else 0.0
         lang = self.lex_langs[k + max(range(len(acc) - k), key=lambda i: acc[k + i])] if known else None
