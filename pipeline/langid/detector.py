@@ -456,11 +456,19 @@ class LanguageDetector:
         model = _tagger()
         wl = list(words)
         p, lex_lang = model.third_probability(wl)
-        if p >= model.third_lex_threshold and lex_lang is not None and lex_lang in self._all:
-            return lex_lang, min(0.99, p)
         # Names say little about the language around them ("El lírico Werner Söllner es IM Walter."):
         # the screens look at the other words where there are enough of them.
         common = [w for w in wl if not w.capitalised]
+        if p >= model.third_lex_threshold and lex_lang is not None and lex_lang in self._all:
+            # Not es/en. The lexicon names only pt/it/fr/ca; where the letter n-grams point to another
+            # language (de, nl, ro, ...), langdetect over all configured languages names it.
+            _, nb_lang = model.third_margin(common if len(common) >= 2 else wl)
+            if nb_lang is not None and nb_lang not in model.lex_langs and nb_lang in self._all:
+                probs = _langdetect_probs(self._all, self.config.seed, _SQUEEZE.sub(r"\1\1", clean))
+                top = max(probs, key=probs.get) if probs else None
+                if top is not None and top not in self.languages:
+                    return top, min(0.99, p, probs[top])
+            return lex_lang, min(0.99, p)
         if p < _THIRD_FLOOR and not any(
                 (low := w.text.lower()) in _OUTSIDE_FUNCTION or not _OUTSIDE_LETTERS.isdisjoint(low)
                 for w in common):
