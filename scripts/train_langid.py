@@ -13,8 +13,11 @@ Inputs (research data, never copied into the repository; see ../shared/data/READ
 Steps: read both tweet sets, deduplicate (a tweet is its tokens joined without spaces, lower-cased; the
 CALCS copy wins since it keeps the original spacing), split by a hash of that key into train (80%),
 val (10%: fits the small logistic model and selects the HMM scale) and dev (10%: only reported, here
-and by benchmarks/langid_bench.py). Counts of char n-grams and words come from train + news; Spanish
-words are also counted without accents (tweets often drop them).
+and by benchmarks/langid_public.py). Counts of char n-grams and words come from train + news; Spanish
+words are also counted without accents (tweets often drop them). The third-language decision (word
+lexicon + logistic model, threshold chosen on a held-out tenth of its lines) is trained on the gettext
+catalogues, news (and accent-stripped Spanish news) and the training tweets; its held-out rates are
+printed and stored in the model's meta.
 
 Run: ``nice .venv/bin/python scripts/train_langid.py --data ../shared/data`` (about a minute).
 """

@@ -4,9 +4,10 @@ confidence, reason, language spans with character offsets) out.
 For es/en, the token tagger (``pipeline.langid.tagger``, trained on code-switched tweets) labels every
 word and its runs become the spans, which tile the line. A single-language line with strong tagger
 evidence is decided by the tagger alone (fast path); weaker ones add seeded langdetect restricted to es/en.
-Third languages are looked for only where cheap screens (their function words or letters, letter n-grams
-from langdetect's profiles) point to one, and reported only when langdetect and the screen agree with
-near certainty or lingua confirms (lingua is imported only then), never forced into es/en. Other language
+Third languages come first from the tagger model's calibrated decision (word lexicon es/en/pt/it/fr/ca,
+letter n-grams, function words; a logistic model trained on real messages, news and tweets); below its
+threshold the older screens (function words, letters, n-grams, then langdetect or lingua, imported only
+then) can still find one; nothing is forced into es/en. Other language
 pairs, or ``use_tagger: false``, use the older ensemble (langdetect + lingua + lexical evidence, spans split
 at clause boundaries).
 """
