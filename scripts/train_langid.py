@@ -4,18 +4,27 @@ Inputs (research data, never copied into the repository; see ../shared/data/READ
   lid/calcs2016_train_{tweets,tokens}.tsv  CALCS 2016 es-en code-switched tweets, token labels en/es/other
   lid/lince_spaeng_train.conll             LinCE lid_spaeng tweets (lang1 = en, lang2 = es), overlaps CALCS
   news/news-test2008.*, news/newstest2009.*  WMT news sentences (newstest2010 is kept out for benchmarks)
+  /usr/share/locale/{es,pt,pt_BR,it,fr,ca}/LC_MESSAGES/*.mo  translated messages of the Debian packages
+      installed here (apt, coreutils, glib, gtk, git, postgresql, ...; each under its package's licence,
+      see /usr/share/doc/<package>/copyright); English from the Spanish catalogues' message ids. They
+      train the third-language decision (word lexicon + logistic model); Django's catalogues, which
+      benchmarks/langid_public.py measures on, are not among them.
 
 Steps: read both tweet sets, deduplicate (a tweet is its tokens joined without spaces, lower-cased; the
 CALCS copy wins since it keeps the original spacing), split by a hash of that key into train (80%),
 val (10%: fits the small logistic model and selects the HMM scale) and dev (10%: only reported, here
-and by benchmarks/langid_bench.py). Counts of char n-grams and words come from train + news; Spanish
-words are also counted without accents (tweets often drop them).
+and by benchmarks/langid_public.py). Counts of char n-grams and words come from train + news; Spanish
+words are also counted without accents (tweets often drop them). The third-language decision (word
+lexicon + logistic model, threshold chosen on a held-out tenth of its lines) is trained on the gettext
+catalogues, news (and accent-stripped Spanish news) and the training tweets; its held-out rates are
+printed and stored in the model's meta.
 
 Run: ``nice .venv/bin/python scripts/train_langid.py --data ../shared/data`` (about a minute).
 """
 from __future__ import annotations
 
 import argparse
+import gettext
 import gzip
 import hashlib
 import json
@@ -25,6 +34,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import regex
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -186,14 +196,147 @@ def third_profiles(langs=("es", "en") + THIRD):
             "grams": {g: [round(math.log(probs[c][g] + 5e-5), 2) for c in langs] for g in grams}}
 
 
-def fit_logistic(x, y, l2=1.0, iters=25):
+def fit_logistic(x, y, l2=1.0, iters=25, weight=None):
+    weight = np.ones(len(y)) if weight is None else weight
     w = np.zeros(x.shape[1])
     for _ in range(iters):
         p = 1 / (1 + np.exp(-x @ w))
-        g = x.T @ (p - y) + l2 * w
-        h = (x.T * (p * (1 - p))) @ x + l2 * np.eye(len(w))
+        g = x.T @ (weight * (p - y)) + l2 * w
+        h = (x.T * (weight * p * (1 - p))) @ x + l2 * np.eye(len(w))
         w -= np.linalg.solve(h, g)
     return w
+
+
+LEX_LANGS = ("es", "en", "pt", "it", "fr", "ca")
+# Messages with format codes, markup or escapes are templates, not sentences.
+_TEMPLATE = regex.compile(r"[%{}\\<>_=|\[\]$]|\n")
+
+
+def read_mo(locale: Path, lang: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Translated messages (msgstr -> text domain) and their English ids of one locale's catalogues:
+    3+ words, no templates; ISO code lists (names of countries and languages) left out."""
+    strs: dict[str, str] = {}
+    ids: dict[str, str] = {}
+    for f in sorted((locale / lang / "LC_MESSAGES").glob("*.mo")):
+        if f.stem.startswith("iso_"):
+            continue
+        try:
+            with open(f, "rb") as fh:
+                cat = gettext.GNUTranslations(fh)._catalog
+        except (OSError, UnicodeDecodeError):
+            continue
+        for k, v in sorted(cat.items(), key=lambda kv: str(kv[0])):
+            mid = k if isinstance(k, str) else k[0]
+            if not mid or not isinstance(v, str) or v.strip() == mid.strip():
+                continue  # untranslated
+            for text, out in ((v.strip(), strs), (mid.strip(), ids)):
+                if len(text.split()) >= 3 and len(text) < 300 and not _TEMPLATE.search(text):
+                    out.setdefault(text, f.stem)
+    return strs, ids
+
+
+def third_sets(locale: Path, news, tweets_train):
+    """Groups of lines for the third-language decision: third languages (pt incl. pt_BR, it, fr, ca)
+    positive; Spanish and English messages, accent-stripped Spanish, news and tweets negative. Messages
+    present in two languages' catalogues (untranslated or shared) are left out."""
+    strs = {lang: read_mo(locale, lang) for lang in ("es", "pt", "pt_BR", "it", "fr", "ca")}
+    es_msgs, en_msgs = strs["es"][0], strs["es"][1]
+    clash = set(es_msgs) | set(en_msgs)
+    groups = {"third": [(t, code[:2]) for code in ("pt", "pt_BR", "it", "fr", "ca")
+                        for t in strs[code][0] if t not in clash],
+              "es_msg": [(t, "es") for t in es_msgs if t not in en_msgs],
+              "en_msg": [(t, "en") for t in en_msgs],
+              "news_es": [(t, "es") for t in news["es"] if t.strip()],
+              "news_en": [(t, "en") for t in news["en"] if t.strip()],
+              "tweets": [(t, "x") for t, _ in tweets_train]}
+    groups["es_msg_stripped"] = [(strip_accents(t), "es") for t, _ in groups["es_msg"] if strip_accents(t) != t]
+    groups["news_es_stripped"] = [(strip_accents(t), "es") for t, _ in groups["news_es"]
+                                  if strip_accents(t) != t]
+    # Short lines hold less evidence: 3-5-word windows of messages and news (one per line, placed by a
+    # hash of the line) teach the model how sure a short line can be.
+    for name in ("third", "es_msg", "en_msg", "news_es", "news_en", "news_es_stripped"):
+        groups[name + "_short"] = [(w, lang, t) for t, lang in groups[name] if (w := _window(t))]
+    domains = sorted({d for code in strs for part in strs[code] for d in part.values()})
+    return groups, domains
+
+
+def _window(text: str) -> str | None:
+    toks = text.split()
+    if len(toks) < 6:
+        return None
+    h = int(hashlib.sha1(text.encode("utf-8")).hexdigest()[8:16], 16)
+    size = 3 + h % 3
+    start = (h // 3) % (len(toks) - size + 1)
+    return " ".join(toks[start:start + size])
+
+
+def held_out(text: str) -> bool:
+    return int(hashlib.sha1(text.encode("utf-8")).hexdigest()[:8], 16) % 10 == 0
+
+
+def third_lexicon(groups, tweets_train, min_count=2):
+    """Per-language word log-probabilities (es, en, pt, it, fr, ca) from the non-held-out messages,
+    news and gold es/en tweet tokens; Spanish words also counted without accents."""
+    cnt = {lang: Counter() for lang in LEX_LANGS}
+    for name in ("third", "es_msg", "en_msg", "news_es", "news_en"):
+        for text, lang in groups[name]:
+            if held_out(text):
+                continue
+            for w in words_of(text):
+                if not w.capitalised:
+                    cnt[lang][w.text.lower()] += 1
+    for _, ts in tweets_train:
+        for _, _, tok, lab in ts:
+            if lab in ("es", "en") and tok.isalpha():
+                cnt[lab][tok.lower()] += 1
+    for w, c in list(cnt["es"].items()):
+        s = strip_accents(w)
+        if s != w:
+            cnt["es"][s] += c
+    tot = {lang: sum(c.values()) for lang, c in cnt.items()}
+    vocab = sorted({w for c in cnt.values() for w, k in c.items() if k >= min_count})
+    return {w: [round(math.log((cnt[lang][w] + 0.1) / tot[lang]), 1) for lang in LEX_LANGS] for w in vocab}
+
+
+def fit_third(model_data, groups):
+    """Fit the third-language logistic model on the non-held-out lines (each group weighs the same;
+    news three times, as es/en news must never leave es/en); report rates on the held-out tenth."""
+    model = TokenModel(model_data)
+    feats = {}
+    for name, rows in groups.items():
+        # a window is held out with the line it comes from
+        feats[name] = [(model.third_features(ws)[0], held_out(row[-1] if len(row) > 2 else row[0]))
+                       for row in rows if len(ws := words_of(row[0])) >= 3]
+    x, y, wt = [], [], []
+    # positives weigh as much as all negatives together
+    units = {name: 3.0 if name.startswith("news") else 1.0 for name in feats}
+    pos = sum(u for name, u in units.items() if name.startswith("third"))
+    neg = sum(u for name, u in units.items() if not name.startswith("third"))
+    for name, rows in feats.items():
+        train_rows = [f for f, h in rows if not h]
+        unit = units[name] * (neg / pos if name.startswith("third") else 1.0)
+        w = unit * 10000.0 / max(1, len(train_rows))
+        for f in train_rows:
+            x.append(f)
+            y.append(1.0 if name.startswith("third") else 0.0)
+            wt.append(w)
+    coef = fit_logistic(np.array(x), np.array(y), weight=np.array(wt), iters=30)
+    coef = np.round(coef, 4)
+    probs = {}
+    for name, rows in feats.items():
+        test = np.array([f for f, h in rows if h])
+        if len(test):
+            probs[name] = 1 / (1 + np.exp(-test @ coef))
+    # Threshold: the lowest (most recall) at which no held-out es/en group passes more than its budget
+    # (news 0.1%, messages and tweets 0.5%).
+    threshold = 0.99
+    for t in np.arange(0.5, 0.99, 0.01):
+        if all((p >= t).mean() <= (0.001 if name.startswith("news") else 0.005)
+               for name, p in probs.items() if not name.startswith("third")):
+            threshold = round(float(t), 2)
+            break
+    rates = {name: round(float((p >= threshold).mean()), 4) for name, p in probs.items()}
+    return [float(c) for c in coef], threshold, rates
 
 
 def switch_rates(train):
@@ -235,6 +378,10 @@ def main() -> None:
     ap.add_argument("--min-word", type=int, default=2)
     ap.add_argument("--third-quantile", type=float, default=0.999,
                     help="share of es/en news lines below the third-language screen's threshold")
+    ap.add_argument("--min-lex", type=int, default=2,
+                    help="occurrences a word needs (in any one language) to enter the third-language lexicon")
+    ap.add_argument("--locale-dir", default="/usr/share/locale",
+                    help="compiled gettext catalogues (.mo) for the third-language decision")
     ap.add_argument("--out", default=str(OUT))
     args = ap.parse_args()
     data = Path(args.data)
@@ -284,16 +431,36 @@ def main() -> None:
     print("third-language screen threshold", model_data["third_threshold"])
     acc, n = token_accuracy(TokenModel(model_data), split["dev"])
     print(f"dev token accuracy (tagger alone) {acc:.4f} ({n} es/en tokens)")
+    groups, domains = third_sets(Path(args.locale_dir), news, split["train"])
+    print("third-language decision lines: " + ", ".join(f"{k} {len(v)}" for k, v in groups.items()))
+    model_data["third_lexicon"] = {"langs": list(LEX_LANGS), "coef": [],
+                                   "words": third_lexicon(groups, split["train"], args.min_lex)}
+    coef, threshold, rates = fit_third(model_data, groups)
+    model_data["third_lexicon"]["coef"] = coef
+    model_data["third_lexicon"]["threshold"] = threshold
+    print("third-language decision coef", coef, "threshold", threshold)
+    print("held-out share called a third language:", rates)
+    # The tagger's n-gram mean of every vocabulary word, stored so that a process need not recompute it
+    # (exact floats: the same evidence as computing it).
+    cm_model = TokenModel(model_data)
+    model_data["word_cm"] = {w: cm_model._char_mean(w) for w in sorted(model_data["word_lr"])}
     model_data["meta"] = {
         "trained_by": "scripts/train_langid.py",
         "command": f"scripts/train_langid.py --nmax {args.nmax} --min-gram {args.min_gram} "
-                   f"--min-word {args.min_word} --third-quantile {args.third_quantile}",
+                   f"--min-word {args.min_word} --third-quantile {args.third_quantile} "
+                   f"--min-lex {args.min_lex} --locale-dir {args.locale_dir}",
         "sources": ["CALCS 2016 es-en LID training tweets (javadr/PyTorch-Detect-Code-Switching)",
                     "LinCE lid_spaeng training tweets (MarkdenO/MLP-Final-Project-4)",
-                    "WMT news-test2008 and newstest2009 es/en (Helsinki-NLP/OPUS-MT-testsets)"],
+                    "WMT news-test2008 and newstest2009 es/en (Helsinki-NLP/OPUS-MT-testsets)",
+                    "gettext catalogues es/pt/pt_BR/it/fr/ca of installed Debian packages (third languages)"],
         "split": "dedup key = tokens joined, lower-cased; sha1(key)[:8] % 10: 0 dev, 1 val, else train",
         "sizes": {k: len(v) for k, v in split.items()},
         "dev_token_accuracy_tagger": round(acc, 4),
+        "third_decision": {"catalogues": f"{args.locale_dir}/{{es,pt,pt_BR,it,fr,ca}}/LC_MESSAGES/*.mo "
+                                         "(Debian packages installed where the model was trained)",
+                           "text_domains": domains,
+                           "lines": {k: len(v) for k, v in groups.items()},
+                           "held_out_called_third": rates},
         "stored": "log-ratios es/en only (no text of the data): char n-grams and words seen at least "
                   "min-gram/min-word times",
     }

@@ -34,7 +34,7 @@ def run(args) -> int:
 
     # Keep exactly one output line per input line: split on '\n' only (not on other line breaks).
     lines = list(read_lines(sys.stdin, "detect"))
-    results = detector.detect_document(lines) if args.context else [detector.detect(ln) for ln in lines]
+    results = detector.detect_document(lines) if args.context else detector.detect_many(lines)
     out = sys.stdout
     for d in results:
         out.write(json.dumps(d.to_dict(), ensure_ascii=False) + "\n")

@@ -4,9 +4,10 @@ confidence, reason, language spans with character offsets) out.
 For es/en, the token tagger (``pipeline.langid.tagger``, trained on code-switched tweets) labels every
 word and its runs become the spans, which tile the line. A single-language line with strong tagger
 evidence is decided by the tagger alone (fast path); weaker ones add seeded langdetect restricted to es/en.
-Third languages are looked for only where cheap screens (their function words or letters, letter n-grams
-from langdetect's profiles) point to one, and reported only when langdetect and the screen agree with
-near certainty or lingua confirms (lingua is imported only then), never forced into es/en. Other language
+Third languages come first from the tagger model's calibrated decision (word lexicon es/en/pt/it/fr/ca,
+letter n-grams, function words; a logistic model trained on real messages, news and tweets); below its
+threshold the older screens (function words, letters, n-grams, then langdetect or lingua, imported only
+then) can still find one; nothing is forced into es/en. Other language
 pairs, or ``use_tagger: false``, use the older ensemble (langdetect + lingua + lexical evidence, spans split
 at clause boundaries).
 """
@@ -25,7 +26,7 @@ from pipeline.config import LangIdConfig
 from pipeline.langid.tagger import _SQUEEZE, Tagging, TokenModel, Word, load_model, words_of
 from pipeline.protect import find_protected
 from pipeline.resources.langwords import (DAYS_EN, EN_FUNCTION, ES_FUNCTION, MONTHS_EN, MONTHS_ES,
-                                          THIRD_FUNCTION_ANY, THIRD_LETTERS)
+                                          THIRD_FUNCTION, THIRD_FUNCTION_ANY, THIRD_LETTERS)
 from pipeline.records import LangSpan
 
 __all__ = ["Detection", "LanguageDetector", "LangSpan", "detect"]
@@ -54,6 +55,15 @@ _SPLIT_MIN = 4.0
 _OPENERS = "—–“«(¿¡\""
 _CLOSERS = ".!?;:,”»)"
 
+# Below this calibrated P(third language) a line is es/en without asking langdetect or lingua: the older
+# screens are only a recall fallback (they confirm with near certainty) for lines the model leaves open.
+_THIRD_FLOOR = 0.01
+# Function words and letters of the third languages outside the decision's lexicon (de, nl): below the
+# floor, only these send a line on to the older screens.
+_OUTSIDE_FUNCTION = frozenset().union(*(ws for c, ws in THIRD_FUNCTION.items()
+                                        if c not in ("pt", "it", "fr", "ca"))) - ES_FUNCTION - EN_FUNCTION
+_OUTSIDE_LETTERS = frozenset("äößåøæ")
+
 _LINGUA_CODES = ("es", "en", "pt", "it", "fr", "ca", "de", "nl", "ro", "ru", "uk", "el", "ar", "zh",
                  "ja", "ko", "he", "tr", "pl")
 
@@ -72,6 +82,17 @@ class Detection:
     def to_dict(self) -> dict[str, Any]:
         return {"lang": self.lang, "confidence": round(self.confidence, 4),
                 "spans": [s.to_dict() for s in self.spans], "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A line's context-free evidence on the tagger path (``tagging`` None: the ensemble decides)."""
+
+    text: str
+    tagging: Tagging | None
+    spans: tuple[LangSpan, ...]
+    run_scores: list[float]
+    score: float  # es-vs-en log-odds before context (tagger, plus langdetect for weak single-run lines)
 
 
 def _sigmoid(x: float) -> float:
@@ -276,13 +297,32 @@ class LanguageDetector:
         """
         return self._detect(text, context=0.0)
 
+    def detect_many(self, texts: Sequence[str]) -> list[Detection]:
+        """``detect`` for each text, without context; a text repeated in the batch is analysed once.
+        For callers holding many segments at once (line tools, quality scoring of es/en pairs)."""
+        seen: dict[str, Detection] = {}
+        out = []
+        for t in texts:
+            d = seen.get(t)
+            if d is None:
+                d = seen[t] = self._detect(t, context=0.0)
+            out.append(d)
+        return out
+
     def detect_document(self, texts: Sequence[str]) -> list[Detection]:
         """Detect each segment of one document; weak segments lean on neighbours and the dominant language.
 
         Context is capped at ``context_weight`` log-odds, so it decides only where a segment's own evidence
         is weaker than that.
         """
-        first = [self._detect(t, context=0.0) for t in texts]
+        prepared: dict[str, Detection | _Pending] = {}
+        pre = []
+        for t in texts:  # repeated segments (a duplicated lead, hashtag lines) are analysed once
+            p = prepared.get(t)
+            if p is None:
+                p = prepared[t] = self._prepare(t)
+            pre.append(p)
+        first = [self._decide(p, 0.0) for p in pre]
         if not self.config.use_context or len(self.languages) != 2:
             return first
         cap = self.config.context_weight
@@ -300,7 +340,7 @@ class LanguageDetector:
             near = sum(clip(informative[j]) for j in (i - 1, i + 1) if 0 <= j < len(first))
             doc = total - clip(informative[i])
             ctx = clip(0.5 * near + 0.5 * math.copysign(min(abs(doc), cap), doc))
-            out.append(self._detect(t, context=ctx))
+            out.append(self._decide(pre[i], ctx))
         return out
 
     # -- internals -----------------------------------------------------------------------------------
@@ -343,6 +383,11 @@ class LanguageDetector:
         return None
 
     def _detect(self, text: str, context: float) -> Detection:
+        return self._decide(self._prepare(text), context)
+
+    def _prepare(self, text: str) -> "Detection | _Pending":
+        """Everything that does not depend on context: a final answer, or the tagger's evidence for
+        ``_decide`` (so a document's second, context-aware pass repeats no work)."""
         words = words_of(text)
         if not words:
             # only URLs, handles, hashtags, emoji, numbers: no language of its own
@@ -357,32 +402,40 @@ class LanguageDetector:
             lang = self.languages[0]
             return Detection(lang, 1.0, None, self._whole(text, lang))
         if set(self.languages) != {"es", "en"} or not self.config.use_tagger:
-            return self._detect_ensemble(text, context)
+            return _Pending(text, None, (), [], 0.0)
         third = self._screen_third(words, clean)
         if third:
             return Detection(third[0], third[1], "other_language", self._whole(text, third[0]))
-        a, b = self.languages
-        sign = 1.0 if a == "es" else -1.0
+        sign = 1.0 if self.languages[0] == "es" else -1.0
         tagging = _tagger().tag(text, words)
         spans, run_scores = self._tagged_spans(text, tagging)
+        score = sign * tagging.score
+        if len(spans) == 1 and abs(score) < self.config.fast_margin:
+            # Short or weak text: the segment-level detector(s) join the tagger; names count less.
+            names = sum(1 for w in words if w.capitalised) / len(words)
+            score = (self.config.tagger_weight * score
+                     + (1.0 - 0.75 * names) * self._pair_llr(clean, self.config.lingua_in_pair))
+        return _Pending(text, tagging, spans, run_scores, score)
+
+    def _decide(self, pre: "Detection | _Pending", context: float) -> Detection:
+        if isinstance(pre, Detection):
+            return pre
+        if pre.tagging is None:
+            return self._detect_ensemble(pre.text, context)
+        a, b = self.languages
+        text, tagging, spans = pre.text, pre.tagging, pre.spans
         if len(spans) > 1:
             # The line's language is the one of more of its words, names left out (they take the
             # language of their context); on a tie, the one with more evidence.
-            score = sign * tagging.score + context
+            score = pre.score + context
             count = {a: 0, b: 0}
             for w, lab in zip(tagging.words, tagging.labels):
                 if not w.capitalised:
                     count[lab] += 1
             lang = (a if count[a] > count[b] else b if count[b] > count[a]
                     else a if score > 0 else b)
-            return Detection(lang, self._calibrate(min(abs(r) for r in run_scores)), None, spans, score)
-        score = sign * tagging.score
-        if abs(score) < self.config.fast_margin:
-            # Short or weak text: the segment-level detector(s) join the tagger; names count less.
-            names = sum(1 for w in words if w.capitalised) / len(words)
-            score = (self.config.tagger_weight * score
-                     + (1.0 - 0.75 * names) * self._pair_llr(clean, self.config.lingua_in_pair))
-        score += context
+            return Detection(lang, self._calibrate(min(abs(r) for r in pre.run_scores)), None, spans, score)
+        score = pre.score + context
         p = _sigmoid(score * self.config.temperature)
         lang, conf = (a, p) if score > 0 else (b, 1.0 - p)
         # With context the combined evidence decides (context is capped, so it cannot outvote a strong
@@ -392,18 +445,40 @@ class LanguageDetector:
         return Detection(lang, conf, None, self._whole(text, lang), score)
 
     def _screen_third(self, words: Sequence[Word], clean: str) -> tuple[str, float] | None:
-        """A third language (pt/it/fr/ca/...), looked for only where its function words or letters occur
-        or where letter n-grams fit a third language better than es/en (cheap screens, calibrated to pass
-        1 in 1,000 es/en news lines). langdetect over all configured languages must then name the same
-        language as the n-gram screen with near certainty; otherwise lingua decides (loaded only then)."""
+        """A third language. First the tagger model's calibrated third-language decision (word lexicon
+        of es/en/pt/it/fr/ca, letter n-grams, function words; a logistic model trained on real messages,
+        news and tweets). Below its threshold, and for languages outside its lexicon (de, nl, ro, ...),
+        the older screens: third-language function words or letter n-grams that fit a third language
+        better than es/en (calibrated to pass 1 in 1,000 es/en news lines), then langdetect over all
+        configured languages must name the same language with near certainty, or lingua confirms
+        (loaded only then)."""
         if len(words) < self.config.other_min_words:
             return None
         model = _tagger()
+        wl = list(words)
+        p, lex_lang = model.third_probability(wl)
+        # Names say little about the language around them ("El lírico Werner Söllner es IM Walter."):
+        # the screens look at the other words where there are enough of them.
+        common = [w for w in wl if not w.capitalised]
+        if p >= model.third_lex_threshold and lex_lang is not None and lex_lang in self._all:
+            # Not es/en. The lexicon names only pt/it/fr/ca; where the letter n-grams point to another
+            # language (de, nl, ro, ...), langdetect over all configured languages names it.
+            _, nb_lang = model.third_margin(common if len(common) >= 2 else wl)
+            if nb_lang is not None and nb_lang not in model.lex_langs and nb_lang in self._all:
+                probs = _langdetect_probs(self._all, self.config.seed, _SQUEEZE.sub(r"\1\1", clean))
+                top = max(probs, key=probs.get) if probs else None
+                if top is not None and top not in self.languages:
+                    return top, min(0.99, p, probs[top])
+            return lex_lang, min(0.99, p)
+        if p < _THIRD_FLOOR and not any(
+                (low := w.text.lower()) in _OUTSIDE_FUNCTION or not _OUTSIDE_LETTERS.isdisjoint(low)
+                for w in common):
+            return None  # nothing points to a language the calibrated decision does not know
+        margin, nb_lang = model.third_margin(common if len(common) >= 2 else wl)
         hits = 0
-        for w in words:
+        for w in common:
             low = w.text.lower()
             hits += (low in THIRD_FUNCTION_ANY) + (not low.isascii() and any(c in THIRD_LETTERS for c in low))
-        margin, nb_lang = model.third_margin(list(words))
         if not hits and margin < model.third_threshold:
             return None
         squeezed = _SQUEEZE.sub(r"\1\1", clean)
