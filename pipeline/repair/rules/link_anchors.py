@@ -252,7 +252,10 @@ _CONNECTED_AFTER = re.compile(r",? (?:(?:of|for|and|de|del|des|du|y|és|&) )(?:t
 _TITLE_LINKS = frozenset("at as to of the a an in on by for from with is my".split())
 
 
-_DETERMINERS = frozenset("the a an this that these those his her its their our your my".split())
+_DETERMINERS = frozenset("the a an his her its their our your my".split())
+# A verb form before 'A' makes it the article ('ran A race', 'developing A strong', 'rejected A bail').
+_VERB_FORM = re.compile(r"[a-z]{2,}(?:ed|ing)|is|are|was|were|has|have|had|said|met|took|made|gave|got|held|"
+                        r"told|saw|sent|began|ran|led|paid|let|alone|make|take|give|get|find|see|become|became")
 
 
 def _after_acronym(toks: list, i: int) -> bool:
@@ -401,13 +404,16 @@ def lowercase_anchor_words(text: str, ctx: RuleContext | None = None) -> Repaire
         for k, (w, (kind, _)) in enumerate(zip(words, kinds)):
             if kind != "F":
                 continue
-            if _after_acronym(toks, run[k]) or (run[k] > 0 and toks[run[k] - 1][2].lower() in _NAMING) \
-                    or (k > 0 and kinds[k - 1][0] == "F") or (k + 1 < len(kinds) and kinds[k + 1][0] == "F") \
+            has_right = k + 1 < len(kinds)
+            if ((_after_acronym(toks, run[k]) or toks[run[k] - 1][2].lower() in _NAMING) and (has_right or w == "A")) \
+                    or (k > 0 and kinds[k - 1][0] == "F" and run[k - 1] not in starts) \
+                    or (has_right and kinds[k + 1][0] == "F") \
                     or _after_determiner(toks, run[k]) or not _mid_lower_word(w, c) \
-                    or re.match(r" \d", text[toks[run[k]][1]:toks[run[k]][1] + 2]):
-                continue  # 'Kingdom Of The Crystal Skull', 'the Just a Little', 'Gran Via', 'No 6': a title or name
-            if w == "A" and run[k] > 0 and toks[run[k] - 1][2].islower() \
-                    and toks[run[k] - 1][2] not in FUNCTION_WORDS:
+                    or (w.lower() not in _LINKING and re.match(r" \d", text[toks[run[k]][1]:toks[run[k]][1] + 2])):
+                continue  # 'Kingdom Of The Crystal Skull', 'the Just a Little', 'Gran Via', 'No 6', 'RER A',
+                # 'the band The Who': a title or name
+            if w == "A" and toks[run[k] - 1][2].islower() and toks[run[k] - 1][2] not in FUNCTION_WORDS \
+                    and not _VERB_FORM.fullmatch(toks[run[k] - 1][2]):
                 lower(run[k], 0.4)  # 'hepatitis A', 'exhibit A': a letter after a noun; review only
                 continue
             near_left = next((kd for kd, _ in reversed(kinds[:k]) if kd != "F"), "")
