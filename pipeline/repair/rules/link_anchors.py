@@ -81,14 +81,19 @@ def split_glued_words(text: str, ctx: RuleContext | None = None) -> Repaired:
     'Movember has created a tool, so according to Palas the EU should act'
     >>> split_glued_words("McDonald, iPhone, YouTube, PlayStation, JavaScript, DeSantis and LinkedIn").text
     'McDonald, iPhone, YouTube, PlayStation, JavaScript, DeSantis and LinkedIn'
+    >>> split_glued_words("it won'tSurprise anyone that HarabišOnly used asset-backedSecurities").text
+    "it won't surprise anyone that Harabiš only used asset-backed securities"
     """
     c = _ctx(ctx)
     lex, stats = c.lexicon, c.stats
     edits = []
-    for m in _GLUE.finditer(text):
+    for m in _glued(text):
         left, right = m.group(1), m.group(2)
         token = left + right
         low = right.lower()
+        # the word the right part is glued to: the last piece of "asset-backed", none after "driver's"
+        clitic = left.endswith(("'s", "’s", "n't", "n’t", "s'", "s’"))
+        left = re.split(r"['’-]", left)[-1] or left
         if lex.is_exact(token) or stats.is_mixed_token(token) or left.lower() in _NAME_PREFIXES:
             continue
         if c.doc is not None and (c.doc.mixed[token] > 1 or
@@ -99,14 +104,14 @@ def split_glued_words(text: str, ctx: RuleContext | None = None) -> Repaired:
             if low not in FUNCTION_WORDS and low not in CLAUSE_STARTERS and low not in _SENTENCE_OPENERS and (
                     stats.lower_logp(right) < -15.5 or stats.title_ratio(right) > 0.5):
                 continue
-            if left.islower() and not left.isdigit() and stats.lower_logp(left) < -15.5:
+            if left.islower() and not clitic and stats.lower_logp(left) < -15.5:
                 continue
             conf = 0.85
             if left[0].isupper() and low not in FUNCTION_WORDS and low not in CLAUSE_STARTERS \
                     and (len(left) <= 4 and not stats.known(left) or stats.lower_logp(left) > -14.0):
                 conf = 0.4  # a common word or a short unknown stem and a noun: a brand ('TowerGroup', 'FonPeek')
             elif left[0].isupper() and low not in FUNCTION_WORDS and low not in CLAUSE_STARTERS \
-                    and low not in _SENTENCE_OPENERS and not _strong_lower(right, c):
+                    and low not in _SENTENCE_OPENERS and not _mostly_lower(right, c):
                 conf = 0.4  # two capitalised words, the second not clearly common: a brand ('GrupoEinsa')
         else:
             if low not in CLAUSE_STARTERS:
@@ -127,7 +132,42 @@ def split_glued_words(text: str, ctx: RuleContext | None = None) -> Repaired:
     return _done(text, edits)
 
 
-_GLUE = re.compile(r"(?<![\w'’-])([A-Z][a-z]+|[a-z]{2,}|\d{2,})([A-Z][a-z]+|I|A)(?![\w'’-])")
+# A token of letters (any script), apostrophes and hyphens, or digits; split where a lower-case letter
+# meets a capital that starts the token's last Title Case part ("won'tSurprise", "HarabišOnly").
+_GLUE_TOKEN = re.compile(r"(?<![\w'’-])(?:[^\W_]+['’-])*[^\W_]+(?![\w'’-])")
+
+
+class _Glue:
+    """A match-like view of one glued token: group(1) the left part, group(2) the right part."""
+
+    def __init__(self, start: int, left: str, right: str):
+        self._start, self._left, self._right = start, left, right
+
+    def group(self, i: int) -> str:
+        return self._left if i == 1 else self._right
+
+    def start(self, i: int = 0) -> int:
+        return self._start + (len(self._left) if i == 2 else 0)
+
+
+def _glued(text: str):
+    for m in _GLUE_TOKEN.finditer(text):
+        tok = m.group()
+        cut = [i for i in range(1, len(tok)) if tok[i].isupper() and (tok[i - 1].islower() or tok[i - 1].isdigit())]
+        if len(cut) != 1:
+            continue
+        i = cut[0]
+        left, right = tok[:i], tok[i:]
+        if not (right in ("I", "A") or (len(right) > 1 and right[1:].replace("-", "").replace("’", "")
+                                        .replace("'", "").isalpha() and right[1:].islower())):
+            continue
+        if left.isdigit() and len(left) < 2 or (len(left) < 2 and not left.isdigit()):
+            continue
+        tail = re.split(r"['’-]", left)[-1]
+        if not (tail.isdigit() or (tail.isalpha() and (tail.islower() or (tail[0].isupper() and tail[1:].islower()))
+                                   and len(tail) >= 2) or left.endswith(("'s", "’s", "n't", "n’t", "s'", "s’"))):
+            continue
+        yield _Glue(m.start(), left, right)
 
 
 # Verbs of saying that take no person object, so "he said <Name> during ..." cannot be clean English
@@ -258,6 +298,16 @@ _VERB_FORM = re.compile(r"[a-z]{2,}(?:ed|ing)|is|are|was|were|has|have|had|said|
                         r"told|saw|sent|began|ran|led|paid|let|alone|make|take|give|get|find|see|become|became")
 
 
+_VERB_SLOT = frozenset("""to not n't never should would will shall can could may might must be been being
+is are was were am do does did""".split())
+
+
+def _mostly_lower(w: str, c: RuleContext) -> bool:
+    """Lower-case in at least 98% of its mid-sentence uses, and not a name in real English as a whole."""
+    lo, ti = c.stats.mid_counts(w)
+    return lo >= _MID_MIN and ti < 0.02 * (lo + ti) and c.stats.title_ratio(w) < _R_NAME
+
+
 def _after_acronym(toks: list, i: int) -> bool:
     """Token i follows an UPPER-case word: 'RER A', 'GT Motive', 'GM Place' are names, 'AT A' a heading."""
     return i > 0 and len(toks[i - 1][2]) > 1 and toks[i - 1][2].isupper()
@@ -281,7 +331,7 @@ def _titled_spans(text: str) -> list[tuple[int, int]]:
     ('"To Be or Not to Be"', '(Where is my Country)')."""
     spans = []
     for m in _QUOTED.finditer(text):
-        long_words = [w for w in _WORD_RE.findall(m.group()) if len(w) > 2]
+        long_words = [w for w in _WORD_RE.findall(m.group()) if len(w) > 1]
         caps = sum(w[0].isupper() for w in long_words)
         if caps >= 2 and caps * 2 >= len(long_words):
             spans.append((m.start(), m.end()))
@@ -483,6 +533,12 @@ def lowercase_anchor_words(text: str, ctx: RuleContext | None = None) -> Repaire
                 # Gas Very deep'): the lost anchor's boundary.
                 structural = loose_end or (piece[-1] == len(words) - 2 and kinds[-1][0] == "F"
                                            and _mid_lower_word(words[-1], c) and continues_lower(run[-1]))
+                # After 'to', a modal, an auxiliary or 'not' comes a verb or a predicate, where names are
+                # rare: a word mostly lower-case mid-sentence is lowered ('to Apply', 'should Make').
+                if first > 0 and toks[first - 1][2] in _VERB_SLOT and len(pw) == 1 \
+                        and text[toks[first - 1][1]:toks[first][0]] == " " and _mostly_lower(pw[0], c) \
+                        and not (run[piece[0]] + 1 < len(toks) and toks[run[piece[0]] + 1][2] in _NAMING):
+                    conf, structural = max(conf, 0.85), True
                 if conf >= 0.7 and not structural and not all(_strong_lower(w, c) for w in pw):
                     conf = 0.4  # weak evidence: leave it and flag for review
                 if conf >= 0.7 and len(pw) == 1 and _in_title(text, toks, run[piece[0]]):
