@@ -267,12 +267,14 @@ def _strong_lower(w: str, c: RuleContext) -> bool:
     >>> [_strong_lower(w, _ctx(None)) for w in ("Need", "Between", "Police", "Economy", "Zyxqv")]
     [True, True, False, False, False]
     """
-    if c.doc is not None and c.doc.lower[w.lower()] >= 2 and c.doc.capital[w.lower()] < c.doc.lower[w.lower()]:
-        return True  # the document itself writes it lower-case more often than capitalised mid-sentence
     if not c.stats.mid:
         return True  # no corpus counts: the older evidence (r, dictionary) decides alone
     lo, ti = c.stats.mid_counts(w)
-    if lo + ti < _MID_MIN:  # too rare in the truecaser's corpus: only the all-position ratio can speak
+    if lo + ti < _MID_MIN:  # too rare in the truecaser's corpus: the document's own usage and the
+        # all-position ratio speak ('sector Tourism' in a text that writes 'tourism' elsewhere). For common
+        # words the document adds nothing: every article writes 'police' lower-case, and 'local Police' too.
+        if c.doc is not None and c.doc.lower[w.lower()] >= 2 and c.doc.capital[w.lower()] < c.doc.lower[w.lower()]:
+            return True
         return c.stats.known(w) and c.stats.title_ratio(w) < _R_RARE
     return lo >= _MID_MIN and ti < _MID_TITLE * (lo + ti) and c.stats.title_ratio(w) < _R_EDIT
 
