@@ -182,7 +182,8 @@ def main() -> int:
     data = ("# en_casing: built by scripts/build_casing_stats.py from PyPI " + WHEEL +
             " (en_lexeme_prob), Debian wordnet-base (WordNet 3.0) and PyPI " + TRUECASE + " (english.dist)\n" + "\n".join(lines) + "\n")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    with gzip.GzipFile(args.out, "wb", mtime=0) as fh:  # mtime 0: a rebuild is byte-identical
+    # mtime 0 and no file name in the header: a rebuild is byte-identical wherever it is written
+    with open(args.out, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as fh:
         fh.write(data.encode("utf-8"))
     print(f"wrote {args.out}: {sum(l[0] == 'w' for l in lines)} words, {len(mixed)} mixed-case tokens, "
           f"{sum(l[0] == 'n' for l in lines)} names, {len(mid)} mid-sentence counts, {Path(args.out).stat().st_size:,} bytes")
