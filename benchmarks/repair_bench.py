@@ -8,7 +8,9 @@
 4. speed: sentences/s on one core (CPU time) over the untouched news sentences.
 
 Sentences are repaired one line at a time without document context, like ``pipeline repair --no-context``.
-news-test2008 and newstest2009 are the development files; newstest2010 is held out (figures printed apart).
+news-test2008 and newstest2009 are the development files (every threshold of the rules is chosen on them);
+newstest2010 is held out, for reporting only (figures printed apart with ``--held-out``). ``--show N`` lists
+up to N false edits per file (use a large N to list them all) and N failures per injected class.
 
 Run: PYTHONPATH=$PWD python benchmarks/repair_bench.py [--per-class 400] [--seed 13] [--show N]
 """

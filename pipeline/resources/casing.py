@@ -3,7 +3,8 @@ lower-case, Title Case or UPPER case, which mixed-case tokens exist (``YouTube``
 words and word pairs are names (``Supreme Court``, ``Fannie Mae``).
 
 Reads ``pipeline/resources/data/en_casing.tsv.gz``, built by ``scripts/build_casing_stats.py`` from PyPI
-``spacy-lookups-data`` (``en_lexeme_prob``) and Debian ``wordnet-base``; see that script for the format and
+``spacy-lookups-data`` (``en_lexeme_prob``), Debian ``wordnet-base`` and the bigram counts of PyPI
+``truecase`` (a Lita et al. truecaser's model: mid-sentence lower/Title counts per word); see that script for the format and
 ``pipeline/resources/data/README.md`` for provenance and licences.
 """
 from __future__ import annotations
@@ -27,14 +28,22 @@ class CaseStats:
     ...                {"Supreme Court", "Time"})
     >>> round(cs.title_ratio("Time"), 3), cs.is_mixed_token("YouTube"), cs.is_name_run(["Supreme", "Court"])
     (0.025, True, True)
+    >>> cs = CaseStats({}, set(), set(), mid={"perfect": (81, 0), "court": (120, 40)})
+    >>> cs.mid_counts("Perfect"), cs.mid_counts("Court"), cs.mid_counts("Zyx")
+    ((81, 0), (120, 40), (0, 0))
     """
 
     def __init__(self, shapes: dict[str, tuple[float, float, float]], mixed: set[str], names: set[str],
-                 source: str = ""):
+                 source: str = "", mid: dict[str, tuple[int, int]] | None = None):
         self.shapes = shapes
         self.mixed = mixed
         self.names = names
         self.source = source
+        self.mid = mid or {}
+
+    def mid_counts(self, word: str) -> tuple[int, int]:
+        """(lower-case, Title Case) uses of ``word`` mid-sentence in the truecaser's corpus; (0, 0) unseen."""
+        return self.mid.get(word.lower(), (0, 0))
 
     @property
     def available(self) -> bool:
@@ -78,6 +87,7 @@ def load_case_stats(path: str = str(DEFAULT_STATS)) -> CaseStats:
     shapes: dict[str, tuple[float, float, float]] = {}
     mixed: set[str] = set()
     names: set[str] = set()
+    mid: dict[str, tuple[int, int]] = {}
     with gzip.open(p, "rt", encoding="utf-8") as fh:
         for line in fh:
             kind, _, rest = line.rstrip("\n").partition("\t")
@@ -88,4 +98,7 @@ def load_case_stats(path: str = str(DEFAULT_STATS)) -> CaseStats:
                 mixed.add(rest)
             elif kind == "n":
                 names.add(rest)
-    return CaseStats(shapes, mixed, names, str(p))
+            elif kind == "c":
+                w, lo, ti = rest.split("\t")
+                mid[w] = (int(lo), int(ti))
+    return CaseStats(shapes, mixed, names, str(p), mid)

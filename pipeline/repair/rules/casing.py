@@ -17,10 +17,13 @@ gov sen rep gen col lt inc ltd co corp jr sr fig vol pp""".split())
 def _abbreviation(word: str, ctx: RuleContext) -> bool:
     """A short capitalised token that real English does not use as a word ('Kft', 'Bt'): an abbreviation."""
     w = word.strip("(\"“")
+    if 1 < len(w) <= 4 and w[0].isupper() and not any(ch in "aeiouyAEIOUY" for ch in w):
+        return True  # no vowel: not a word ('Bt', 'Kft', 'Ltd')
     return 1 < len(w) <= 4 and w[0].isupper() and ctx.stats.available and not ctx.stats.known(w)
 
 
-_SENT_START = re.compile(r"(?:^|(?<=[.!?]) +)([a-z][a-z'’-]*)(?=[\s,;:]|$)")
+# After '?' a lower-case word is often the author's ('Am I mad? she asks'): only '.' ends a sentence here.
+_SENT_START = re.compile(r"(?:^|(?<=[.!]) +)([a-z][a-z'’-]*)(?=[\s,;:]|$)")
 
 
 @repair("capitalise_sentence_start", "Capitalise a common word starting the text or a sentence after . ! ?")
@@ -30,6 +33,8 @@ def capitalise_sentence_start(text: str, ctx: RuleContext | None = None) -> Repa
     'The talks ended. They will resume on 3 May, e.g. in Paris.'
     >>> capitalise_sentence_start("He sued Pigal Kft. in May. Neu! has a new album.").text
     'He sued Pigal Kft. in May. Neu! has a new album.'
+    >>> capitalise_sentence_start("He even had Szi-Beri Bt. issue fictitious invoices.").text
+    'He even had Szi-Beri Bt. issue fictitious invoices.'
     """
     lex = _ctx(ctx).lexicon
     words = text.split()

@@ -198,6 +198,33 @@ _LOOP = re.compile(rf"(?<![\w'’-])((?:{_L}[\w'’]*\s+){{0,7}}{_L}[\w'’]*)((
                    re.IGNORECASE)
 
 
+# log P of a Title Case form above which a doubled name is an artefact: reduplicated names ('Bora Bora',
+# 'Duran Duran', 'Sirhan Sirhan', 'Baden Baden') are all rarer; 'London London', 'Britain Britain' are not.
+_FREQUENT_NAME = -14.5
+_IS_IS_OK = re.compile(r"\b(?:what|thing|problem|point|question|reason|trouble|issue|fact|truth|is)\b[^,.;:]*$",
+                       re.IGNORECASE)
+
+
+def _artefact_double(text: str, m: re.Match) -> bool:
+    """A doubling that a word list would call legitimate but its context does not: 'It is is now' (only
+    'what it is is' is English), 'so so similar' (before a word: 'so-so' ends a phrase), 'has had had'.
+
+    >>> [_artefact_double(t, _REPEAT_WORD.search(t)) for t in ("It is is now", "What it is is a deal",
+    ...  "they are so so similar", "it was so so.", "it has had had effects", "he had had rain")]
+    [True, False, True, False, True, False]
+    """
+    w, before, after = m.group(1).lower(), text[:m.start()], text[m.end():]
+    if m.group(2).strip().lower() != w:
+        return False  # three or more copies are handled as they were
+    if w == "is":
+        return not _IS_IS_OK.search(before)
+    if w == "so":
+        return bool(re.match(r"\s+[a-z]", after))
+    if w == "had":
+        return bool(re.search(r"\b(?:has|have|had|having)\s+$", before, re.IGNORECASE))
+    return False
+
+
 @repair("collapse_repeats", "Collapse repeated words and phrases ('the the', hallucinated loops)")
 def collapse_repeats(text: str, ctx: RuleContext | None = None) -> Repaired:
     """
@@ -231,7 +258,7 @@ def collapse_repeats(text: str, ctx: RuleContext | None = None) -> Repaired:
         taken.append((m.start(2), m.end(2)))
     for m in _REPEAT_WORD.finditer(text):
         w = m.group(1)
-        if not free(m.start(2), m.end(2)) or w.lower() in _LEGIT_DOUBLES:
+        if not free(m.start(2), m.end(2)) or (w.lower() in _LEGIT_DOUBLES and not _artefact_double(text, m)):
             continue
         if c.stats.available and not c.stats.known(w):
             continue  # not an English word ('là là', 'Bora Bora'): reduplication is the language's own
@@ -240,8 +267,10 @@ def collapse_repeats(text: str, ctx: RuleContext | None = None) -> Repaired:
         if not w.islower() and not c.stats.available and not (lex.is_common(w) and not lex.has_proper(w)):
             continue
         if not w.islower() and m.group(2).strip() == w and (
-                not c.stats.available or c.stats.is_name(f"{w} {w}") or not 0 < c.stats.title_ratio(w) < 0.35):
-            continue  # "Sing Sing", "Bora Bora": a doubled name; "Festival Festival", "The the" are not
+                not c.stats.available or c.stats.is_name(f"{w} {w}") or not (
+                    0 < c.stats.title_ratio(w) < 0.35 or c.stats.title_logp(w) > _FREQUENT_NAME)):
+            continue  # "Sing Sing", "Bora Bora": a doubled name; "Festival Festival", "The the", "London London"
+            # (a name too frequent to be reduplicated) are not
         conf = 0.95 if w.lower() in FUNCTION_WORDS else 0.85
         edits.append(Edit(m.start(2), m.end(2), m.group(2), "", "collapse_repeats", conf))
         taken.append((m.start(2), m.end(2)))
