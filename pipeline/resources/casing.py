@@ -56,6 +56,10 @@ class CaseStats:
         s = self.shapes.get(word.lower())
         return s[0] if s else _NONE
 
+    def title_logp(self, word: str) -> float:
+        s = self.shapes.get(word.lower())
+        return s[1] if s else _NONE
+
     def title_ratio(self, word: str) -> float:
         """P(Title Case) / P(lower case) in real English; ``inf`` when never written lower-case, 0 unknown."""
         s = self.shapes.get(word.lower())

@@ -8,12 +8,14 @@ from pipeline.records import Edit
 from pipeline.repair.context import RuleContext
 from pipeline.repair.registry import Repaired, repair
 from pipeline.repair.rules._common import _WORD_RE, _ctx, _done
+from pipeline.resources.abbreviations import abbreviations
 from pipeline.resources.lexicon import FUNCTION_WORDS
 
 # --------------------------------------------------------------------------- sentence casing, checks
 
-_ABBREV = frozenset("""mr mrs ms dr st vs etc approx no nos jan feb mar apr jun jul aug sep sept oct nov dec
-gov sen rep gen col lt inc ltd co corp jr sr fig vol pp""".split())
+_ABBREV = abbreviations()  # the one shared list (pipeline/resources/data/abbreviations.txt)
+
+
 def _abbreviation(word: str, ctx: RuleContext) -> bool:
     """A short capitalised token that real English does not use as a word ('Kft', 'Bt'): an abbreviation."""
     w = word.strip("(\"“")
