@@ -114,6 +114,7 @@ def _api() -> Any:
     return client().s3.meta.client
 
 
+@functools.lru_cache(maxsize=1)
 def _s3_target_class():
     from luigi.contrib.s3 import S3Target
 
@@ -127,21 +128,21 @@ def _s3_target_class():
     return ObjectTarget
 
 
-_TARGET_CLASS: list[Any] = []
-
-
 def target(path: str) -> Any:
     """A Luigi target for ``path``: ``luigi.LocalTarget`` for a local path, an ``S3Target`` for a URL."""
     if is_remote(path):
-        if not _TARGET_CLASS:
-            _TARGET_CLASS.append(_s3_target_class())
-        return _TARGET_CLASS[0](str(path), client=client())
+        return _s3_target_class()(str(path), client=client())
     import luigi
 
     return luigi.LocalTarget(str(path))
 
 
 # --- reads ------------------------------------------------------------------------------------------------
+def _missing(exc: Exception) -> bool:
+    """Whether a botocore ``ClientError`` says the object does not exist."""
+    return str(getattr(exc, "response", {}).get("Error", {}).get("Code")) in ("404", "NoSuchKey", "NotFound")
+
+
 def head(url: str) -> dict[str, Any] | None:
     """The object's HEAD response (None when it does not exist)."""
     from botocore.exceptions import ClientError
@@ -150,7 +151,7 @@ def head(url: str) -> dict[str, Any] | None:
     try:
         return _api().head_object(Bucket=bucket, Key=key)
     except ClientError as exc:
-        if str(exc.response.get("Error", {}).get("Code")) in ("404", "NoSuchKey", "NotFound"):
+        if _missing(exc):
             return None
         raise
 
@@ -169,7 +170,7 @@ def read_bytes(path: str) -> bytes:
     try:
         return _api().get_object(Bucket=bucket, Key=key)["Body"].read()
     except ClientError as exc:
-        if str(exc.response.get("Error", {}).get("Code")) in ("404", "NoSuchKey", "NotFound"):
+        if _missing(exc):
             raise FileNotFoundError(path) from None
         raise
 
@@ -195,12 +196,7 @@ def list_files(root: str) -> list[str]:
         if not base.is_dir():
             return []
         return sorted(str(p.relative_to(base)).replace(os.sep, "/") for p in base.rglob("*") if p.is_file())
-    bucket, key = split(root)
-    prefix = key.rstrip("/") + "/" if key else ""
-    out = []
-    for page in _api().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        out.extend(o["Key"][len(prefix):] for o in page.get("Contents", []))
-    return sorted(out)
+    return [o["path"] for o in list_objects(root)]
 
 
 def list_objects(root: str) -> list[dict[str, Any]]:
