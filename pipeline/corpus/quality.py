@@ -52,12 +52,18 @@ def chrf(hyp: str, ref: str, max_n: int = 4) -> float:
         return 0.0
     total, used = 0.0, 0
     for n in range(1, max_n + 1):
-        ga = Counter(a[i:i + n] for i in range(len(a) - n + 1))
-        gb = Counter(b[i:i + n] for i in range(len(b) - n + 1))
-        if not ga or not gb:
+        la, lb = len(a) - n + 1, len(b) - n + 1  # the n-gram counts of each side
+        if la <= 0 or lb <= 0:
             continue
-        hit = sum((ga & gb).values())
-        p, r = hit / sum(ga.values()), hit / sum(gb.values())
+        ga = Counter(a) if n == 1 else Counter([a[i:i + n] for i in range(la)])
+        gb = Counter(b) if n == 1 else Counter([b[i:i + n] for i in range(lb)])
+        small, big = (gb, ga) if len(ga) > len(gb) else (ga, gb)
+        hit = 0  # sum((ga & gb).values()) without building the intersection
+        for gram, c in small.items():
+            d = big.get(gram)
+            if d:
+                hit += c if c < d else d
+        p, r = hit / la, hit / lb
         total += 0.0 if hit == 0 else 2 * p * r / (p + r)
         used += 1
     return total / used if used else 0.0
