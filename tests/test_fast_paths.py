@@ -52,3 +52,17 @@ def _plain_chrf(hyp: str, ref: str, max_n: int = 4) -> float:
 @given(_TEXT, _TEXT)
 def test_chrf_equals_the_counter_definition_bit_for_bit(hyp, ref):
     assert chrf(hyp, ref) == _plain_chrf(hyp, ref)
+
+
+def test_detector_remembers_only_context_free_answers_and_stays_bounded():
+    from pipeline.langid.detector import LanguageDetector
+
+    # weak lines lean on their neighbours in detect_document; detect() must still answer without context
+    texts = ["Nos reunimos con el canciller en Moscú.", "Sí.", "The minister said it was over.", "OK",
+             "Maduro", "pic.twitter.com/x1 @user", "El presidente habló con la prensa ayer por la tarde."]
+    seen, fresh = LanguageDetector(), LanguageDetector()
+    seen.detect_document(texts)
+    assert [seen.detect(t) for t in texts] == [fresh.detect(t) for t in texts]
+    seen.REMEMBERED = 3
+    seen.detect_document(texts)
+    assert len(seen._answers) == 3

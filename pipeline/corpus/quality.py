@@ -156,9 +156,9 @@ class QualityScorer:
             self._own_translator = True
         if not round_trip:
             self.translator = None
-        if detector is None:
-            from pipeline.langid.detector import LanguageDetector
-            detector = LanguageDetector(cfg.langid)
+        if detector is None:  # the process's own: it remembers what the detect stage saw
+            from pipeline import runtime
+            detector = runtime.detector(cfg)
         self.detector = detector
 
     def close(self) -> None:
