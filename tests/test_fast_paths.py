@@ -66,3 +66,41 @@ def test_detector_remembers_only_context_free_answers_and_stays_bounded():
     seen.REMEMBERED = 3
     seen.detect_document(texts)
     assert len(seen._answers) == 3
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list("aAñÑéÉüç ,.¡!0٣") + ["e\u0301", "n\u0303", "\u0345", "ﬁ", "İ"]),
+                max_size=30).map("".join))
+def test_pair_filters_normalise_as_the_plain_definition(text):
+    import unicodedata
+
+    import regex
+
+    from pipeline.corpus.filters import _WORDS, _norm
+
+    plain = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    assert _norm(text) == " ".join(_WORDS.findall(plain))
+    assert _norm(text) == _norm(text)
+
+
+def test_name_fold_with_compiled_patterns_is_unchanged():
+    import unicodedata
+
+    import regex
+
+    from pipeline.translate.names import fold
+
+    folds = [(r"gu(?=[ei])", "g"), (r"(?<=[aeiou])j(?=[aeiou])", "kh"), (r"ey\b", "ei"), (r"iy\b", "i"),
+             (r"y\b", "i"), (r"sch", "sh"), (r"ph", "f")]
+
+    def plain(name):
+        s = "".join(c for c in unicodedata.normalize("NFD", name) if unicodedata.category(c) != "Mn").lower()
+        s = s.replace("’", "'")
+        for pat, rep in folds:
+            s = regex.sub(pat, rep, s)
+        return s
+
+    for name in ["Serguéi Lavrov", "Sergey Lavrov", "Zajárova", "Dmitriy", "Schröder Philips", "Faría’s",
+                 "Guillermo Güell", "Yury Ushakov"]:
+        assert fold(name) == plain(name)
