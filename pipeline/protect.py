@@ -57,11 +57,11 @@ def find_protected(text: str) -> list[Span]:
     return list(_protected(text))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=256)
 def _protected(text: str) -> tuple[Span, ...]:
-    """``find_protected`` remembered for the last few thousand texts: a pair's sides are looked at by the
-    filters and the quality score, a segment by segmentation, translation and repair. Bounded, so memory
-    does not grow with the corpus; spans are frozen, so sharing them is safe."""
+    """``find_protected`` remembered for the last 256 texts: the export's filters and quality score look at
+    each side of a document's pairs four times. Small and bounded (texts can be long), so memory does not
+    grow with the corpus; spans are frozen, so sharing them is safe."""
     spans: list[Span] = []
     if _MAYBE.search(text):
         for m in _COMBINED.finditer(text):
