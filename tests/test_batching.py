@@ -271,3 +271,36 @@ def test_a_stage_failing_in_the_helper_thread_fails_the_batch_and_a_rerun_comple
     monkeypatch.setattr(RepairSource, "transform", real)
     assert _build(inp, out)
     assert (out / "corpus" / "es-en.jsonl").stat().st_size > 0
+
+
+@needs_apertium
+def test_round_trips_translated_ahead_by_the_batch_task_leave_the_corpus_unchanged(tmp_path, monkeypatch):
+    """`pipeline run` with one worker: the batch task translates the quality score's round trips while later
+    chunks are processed, and the export takes them instead of translating them; the corpus (scores
+    included) is the same as when the export translates them itself."""
+    from pipeline.cli import main
+    from pipeline.corpus import quality
+    from pipeline.tasks.corpus import ProcessDocuments
+
+    inp = tmp_path / "in"
+    shutil.copytree(SEEDS, inp)
+    monkeypatch.setattr(ProcessDocuments, "CHUNK", 1)
+    taken: list[bool] = []
+    real_take = quality.SharedRoundTrips.take
+
+    def take(self, key):
+        out = real_take(self, key)
+        taken.append(out is not None)
+        return out
+
+    monkeypatch.setattr(quality.SharedRoundTrips, "take", take)
+    assert main(["run", "--input", str(inp), "--output", str(tmp_path / "ahead"), "--no-progress"]) == 0
+    assert taken and all(taken)  # every document's round trips were translated ahead
+    assert not quality.HANDOFF["enabled"]  # switched off again after the run
+    taken.clear()
+    monkeypatch.setattr(quality, "round_trip_handoff", lambda cfg: None)
+    assert main(["run", "--input", str(inp), "--output", str(tmp_path / "export"), "--no-progress"]) == 0
+    assert not any(taken)
+    for name in ("es-en.jsonl", "rejected.jsonl", "review.jsonl", "provenance.jsonl"):
+        assert (tmp_path / "ahead" / "corpus" / name).read_bytes() == \
+            (tmp_path / "export" / "corpus" / name).read_bytes()

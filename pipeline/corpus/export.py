@@ -110,8 +110,10 @@ def write_corpus(folder: Path, docs: Iterable[DocumentResult], cfg: Config, vers
     check = PairFilter(cfg.filters)
     min_quality = float(getattr(cfg.filters, "min_quality", 0.0))
     own_scorer = scorer is None
-    if own_scorer:
-        scorer = QualityScorer(cfg)
+    if own_scorer:  # with the process's round-trip translator and what the batch task translated ahead
+        from pipeline.corpus.quality import shared_round_trips
+
+        scorer = QualityScorer(cfg, shared=shared_round_trips(cfg))
     report = ReportBuilder()
     engines: dict[str, Any] = {}
     segments_in_stage_files = 0

@@ -112,6 +112,15 @@ class ProcessDocuments(PipelineTask):
                     task.run()
                 seconds[CHAIN[k].stage] += time.monotonic() - started
 
+        handoff = corpus_quality.round_trip_handoff(self.cfg)  # None unless the export runs in this process
+
+        def finish(chunk) -> None:
+            run_stages(chunk, range(t + 1, steps))
+            if handoff is not None:  # the quality score's round trips, translated while later chunks run
+                last = [(chain[-1], read_stage(chain[-1].output().path)) for chain in chunk]
+                handoff.start(corpus_logic._likely_pairs([corpus_logic.DocumentResult(task.doc_id, header, segs)
+                                                          for task, (header, segs) in last]))
+
         chunks = [chains[i:i + self.CHUNK] for i in range(0, n, self.CHUNK)]
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-stages")
         pending = []
@@ -124,11 +133,12 @@ class ProcessDocuments(PipelineTask):
                 started = time.monotonic()
                 TranslateSegments.run_many([chain[t] for chain in chunk if not chain[t].complete()])
                 seconds[TranslateSegments.stage] += time.monotonic() - started
-                pending.append(pool.submit(run_stages, chunk, range(t + 1, steps)))
+                pending.append(pool.submit(finish, chunk))
                 done = min(n, (i + 1) * self.CHUNK)
-                self.progress(f"translate: {done}/{n} documents", int(100 * done / n))
+                self.progress(f"translate: {done}/{n} documents", int(95 * done / n))
             for f in pending:
                 f.result()
+            self.progress(f"repair: {n}/{n} documents", 100)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
         self.write_batch_list(seconds)
