@@ -81,6 +81,12 @@ def _quoted(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _QUOTED.finditer(text)]
 
 
+# Opening question and exclamation marks: written in Spanish (and Galician, Asturian), in none of the
+# training catalogues' 76k pt/it/fr/ca messages (in 193 of 21.7k Spanish ones).
+_INVERTED = regex.compile(r"[¿¡]")
+_INVERTED_LANGS = frozenset({"gl", "ast"})
+
+
 _LINGUA_CODES = ("es", "en", "pt", "it", "fr", "ca", "de", "nl", "ro", "ru", "uk", "el", "ar", "zh",
                  "ja", "ko", "he", "tr", "pl")
 
@@ -420,7 +426,9 @@ class LanguageDetector:
             return Detection(lang, 1.0, None, self._whole(text, lang))
         if set(self.languages) != {"es", "en"} or not self.config.use_tagger:
             return _Pending(text, None, (), [], 0.0)
-        third = self._screen_third(words, clean)
+        # A line with ¿ or ¡ is in none of the configured third languages unless one of them writes them.
+        third = (None if _INVERTED.search(text) and _INVERTED_LANGS.isdisjoint(self._all)
+                 else self._screen_third(words, clean))
         if third:
             return Detection(third[0], third[1], "other_language", self._whole(text, third[0]))
         sign = 1.0 if self.languages[0] == "es" else -1.0
