@@ -19,7 +19,8 @@ Rows (all built here from public data; nothing is written into the repository):
              3+ words, no format codes or markup. news-test2008/newstest2009 are training data: not used.
   third      Django's translations (pt, it, fr, ca; messages of 5+ words without placeholders) from the
              Django wheel (``pip download --no-deps django -d /tmp/pipdl``): kept out of es/en when the
-             answer is not es/en. Django's es messages must stay es.
+             answer is not es/en. Django's es messages must stay es. Again on Vim's pt_BR/it/fr/ca
+             catalogues (5+ words, no templates; short UI strings, many also valid Spanish).
   speed      ``pipeline detect`` on 2,000 lines (1,000 news sentences + 1,000 dev tweets), start-up
              included, pinned to one core with taskset; best of 5 by wall clock and by the process's
              CPU time (user + system), which a busy shared machine disturbs less.
@@ -195,17 +196,45 @@ def heldout_sentence_sets(wheel: Path | None, locale: Path = Path("/usr/share/lo
                     pairs += po_messages(z.read(name).decode("utf-8"))
         sets["django_es_en"] = _pairs_to_rows(pairs)
     for mo in sorted(vim.glob("vim*/lang/es/LC_MESSAGES/vim.mo"))[-1:]:
-        import gettext
-
-        with open(mo, "rb") as fh:
-            cat = gettext.GNUTranslations(fh)._catalog
-        pairs = [(k if isinstance(k, str) else k[0], v) for k, v in cat.items() if isinstance(v, str)]
-        sets["vim_es_en"] = _pairs_to_rows([(a, b) for a, b in pairs if a])
+        sets["vim_es_en"] = _pairs_to_rows(read_mo(mo))
     if (locale / "es" / "LC_MESSAGES").is_dir():
         strs, ids = train.read_mo(locale, "es")
         sets["debian_heldout_es_en"] = ([(t, "es") for t in sorted(strs) if train.held_out(t)]
                                         + [(t, "en") for t in sorted(ids) if train.held_out(t)])
     return sets
+
+
+def read_mo(path: Path) -> list[tuple[str, str]]:
+    """(msgid, msgstr) of a compiled catalogue, decoded with the charset its header names (Python's
+    gettext fails on some latin-1 catalogues: their header is not UTF-8). Plural forms: the first."""
+    import struct
+
+    data = path.read_bytes()
+    order = "<" if data[:4] == b"\xde\x12\x04\x95" else ">"
+    _, n, ids_at, strs_at = struct.unpack(order + "4I", data[4:20])
+
+    def item(table: int, i: int) -> bytes:
+        length, offset = struct.unpack(order + "2I", data[table + 8 * i:table + 8 * i + 8])
+        return data[offset:offset + length]
+
+    raw = [(item(ids_at, i), item(strs_at, i)) for i in range(n)]
+    header = next((v for k, v in raw if not k), b"")
+    m = re.search(rb"charset=([-\w]+)", header)
+    charset = m.group(1).decode("ascii") if m else "utf-8"
+    return [(k.split(b"\0")[0].decode(charset, "replace"), v.split(b"\0")[0].decode(charset, "replace"))
+            for k, v in raw if k]
+
+
+def vim_third_messages(vim: Path = Path("/usr/share/vim")) -> list[tuple[str, str]]:
+    """Vim's pt_BR/it/fr/ca translations (never trained on), as the Django third set: translated messages
+    of 5+ words without templates."""
+    out = []
+    for code in ("pt_BR", "it", "fr", "ca"):
+        for mo in sorted(vim.glob(f"vim*/lang/{code}/LC_MESSAGES/vim.mo"))[-1:]:
+            for mid, v in read_mo(mo):
+                if v.strip() != mid.strip() and _sentence_line(v.strip()) and len(v.split()) >= 5:
+                    out.append((v.strip(), code[:2]))
+    return sorted(set(out))
 
 
 def both_sides(rows) -> set[str]:
@@ -297,6 +326,15 @@ def main() -> None:
         print(f"django es stays es {sum(det.detect(t).lang == 'es' for t in es) / len(es):.4f} ({len(es)})")
     else:
         print("third: skipped (no --django-wheel; pip download --no-deps django -d /tmp/pipdl)")
+    vim_third = vim_third_messages()
+    if vim_third:
+        kept = sum(det.detect(t).lang not in ("es", "en") for t, _ in vim_third)
+        print(f"third kept out, Vim {kept / len(vim_third):.4f} ({kept}/{len(vim_third)})")
+        for lang in ("pt", "it", "fr", "ca"):
+            sub = [t for t, l in vim_third if l == lang]
+            if sub:
+                print(f"    {lang}: kept out {sum(det.detect(t).lang not in ('es', 'en') for t in sub)}/{len(sub)}"
+                      f", to es {sum(det.detect(t).lang == 'es' for t in sub)}")
 
     news = [t for t, _ in rows["sentence"]]
     random.Random(1).shuffle(news)
