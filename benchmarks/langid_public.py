@@ -16,7 +16,7 @@ Rows (all built here from public data; nothing is written into the repository):
              /usr/share/locale the training reads), and the held-out tenth (by hash) of the Debian
              catalogues' Spanish messages and English ids (never counted for the lexicon or fitted; the
              third-language threshold was chosen on that tenth). Lines as the training keeps them:
-             3+ words, no format codes or markup. news-test2008/newstest2009 are training data: not used.
+             3+ words, no format codes or markup. news-test2008/newstest2009 are training data: not scored.
   third      Django's translations (pt, it, fr, ca; messages of 5+ words without placeholders) from the
              Django wheel (``pip download --no-deps django -d /tmp/pipdl``): kept out of es/en when the
              answer is not es/en. Django's es messages must stay es. Again on Vim's pt_BR/it/fr/ca
