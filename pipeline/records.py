@@ -118,7 +118,8 @@ class FlagRecord(Record, omit_defaults=False):
 # --------------------------------------------------------------------------- translation
 class Note(Record):
     """Something the translator did to a segment: a glossary term or a name applied, a split, a
-    placeholder fallback, a cache hit. ``type`` says which; the other fields belong to that type."""
+    placeholder fallback, a cache hit, the parts of a mixed segment translated (``language_spans``).
+    ``type`` says which; the other fields belong to that type."""
 
     type: str
     from_: Optional[str] = msgspec.field(default=None, name="from")  # glossary | name
@@ -128,6 +129,8 @@ class Note(Record):
     lost: Optional[list[str]] = None  # placeholder_fallback
     duplicated: Optional[list[str]] = None
     invented: Optional[list[str]] = None
+    lang: Optional[str] = None  # language_spans: the source language of the translated parts
+    translated: Optional[list[tuple[int, int]]] = None  # language_spans: [start, end) of each, in the source
 
 
 class Translation(Record, omit_defaults=False):

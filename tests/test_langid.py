@@ -294,6 +294,47 @@ def test_spanish_parts_of_a_mixed_english_line_are_translated_in_place(det, tmp_
     assert [text[a:b].strip(" ,") for a, b in note["translated"]] == ["que no viene hoy"]
 
 
+def test_translate_stage_translates_a_mixed_lines_parts_in_place_and_the_pair_records_them(det, tmp_path,
+                                                                                         monkeypatch):
+    """Detector spans -> translate stage -> corpus provenance: each direction translates only the parts in
+    its source language, in place, and the pair's provenance says which character ranges those were."""
+    import msgspec
+
+    from pipeline import stages
+    from pipeline.config import CacheConfig, TranslationConfig
+    from pipeline.corpus.export import segment_provenance
+    from pipeline.records import Segment
+    from pipeline.translate.translator import Translator
+
+    class Upper:
+        name = "upper"
+
+        def version(self, src, tgt):
+            return "1"
+
+        def translate_batch(self, texts, src, tgt):
+            return [f"{src}>{t.upper()}" for t in texts]
+
+    monkeypatch.setattr("pipeline.translate.translator.get_engine", lambda c, s, t: Upper())
+    tr = Translator(TranslationConfig(glossary=str(ROOT / "configs" / "glossary.yaml"),
+                                      cache=CacheConfig(path=str(tmp_path / "c.sqlite3"))))
+    text = "I told him que no viene hoy, and he left"
+    seg = Segment(doc="d", index=0, start=0, end=len(text), text=text, kind="sentence")
+    stages.detect_stage([seg], det)
+    assert seg.lang == "en" and [s.lang for s in seg.spans] == ["en", "es", "en"]
+    stages.translate_stage([seg], tr, None)
+    assert seg.en == "I told him es>QUE NO VIENE HOY, and he left"
+    assert seg.es == "en>I TOLD HIM que no viene hoy, en>AND HE LEFT"
+    prov = msgspec.to_builtins(segment_provenance(seg))
+    notes = {run["direction"]: [n for n in run["notes"] if n["type"] == "language_spans"]
+             for run in prov["translations"]}
+    (es_en,), (en_es,) = notes["es-en"], notes["en-es"]
+    assert es_en["lang"] == "es" and [text[a:b].strip(" ,") for a, b in es_en["translated"]] == ["que no viene hoy"]
+    assert en_es["lang"] == "en" and [text[a:b].strip(" ,") for a, b in en_es["translated"]] == [
+        "I told him", "and he left"]
+    assert prov["lang_spans"] == [s.to_dict() for s in seg.spans]
+
+
 def test_detect_many_equals_detect_one_by_one(det):
     texts = ["Hola amigos", "I told him que no viene hoy", "Hola amigos", "Obrigado a todos pelo apoio", "@x 🇻🇪"]
     fresh = LanguageDetector()

@@ -65,6 +65,29 @@ _OUTSIDE_FUNCTION = frozenset().union(*(ws for c, ws in THIRD_FUNCTION.items()
                                         if c not in ("pt", "it", "fr", "ca"))) - ES_FUNCTION - EN_FUNCTION
 _OUTSIDE_LETTERS = frozenset("äößåøæ")
 
+# Quotations: “…”, «…», "…", and '…' where the marks stand outside words (not apostrophes).
+_QUOTED = regex.compile(r"“[^”\n]*”|«[^»\n]*»|\"[^\"\n]*\"|(?<!\p{L})'[^'\n]*'(?!\p{L})")
+
+
+def _quoted(text: str) -> list[tuple[int, int]]:
+    """Character ranges of quotations in ``text``.
+
+    >>> t = 'E267: "return" inesperado'; [t[a:b] for a, b in _quoted(t)]
+    ['"return"']
+    >>> _quoted("don't stop, it's fine")
+    []
+    """
+    if not any(c in text for c in "“«\"'"):
+        return []
+    return [m.span() for m in _QUOTED.finditer(text)]
+
+
+# Opening question and exclamation marks: written in Spanish (and Galician, Asturian), in none of the
+# training catalogues' 76k pt/it/fr/ca messages (in 193 of 21.7k Spanish ones).
+_INVERTED = regex.compile(r"[¿¡]")
+_INVERTED_LANGS = frozenset({"gl", "ast"})
+
+
 _LINGUA_CODES = ("es", "en", "pt", "it", "fr", "ca", "de", "nl", "ro", "ru", "uk", "el", "ar", "zh",
                  "ja", "ko", "he", "tr", "pl")
 
@@ -420,7 +443,9 @@ class LanguageDetector:
             return Detection(lang, 1.0, None, self._whole(text, lang))
         if set(self.languages) != {"es", "en"} or not self.config.use_tagger:
             return _Pending(text, None, (), [], 0.0)
-        third = self._screen_third(words, clean)
+        # A line with ¿ or ¡ is in none of the configured third languages unless one of them writes them.
+        third = (None if _INVERTED.search(text) and _INVERTED_LANGS.isdisjoint(self._all)
+                 else self._screen_third(words, clean))
         if third:
             return Detection(third[0], third[1], "other_language", self._whole(text, third[0]))
         sign = 1.0 if self.languages[0] == "es" else -1.0
@@ -442,13 +467,19 @@ class LanguageDetector:
         a, b = self.languages
         text, tagging, spans = pre.text, pre.tagging, pre.spans
         if len(spans) > 1:
-            # The line's language is the one of more of its words, names left out (they take the
-            # language of their context); on a tie, the one with more evidence.
+            # The line's language is the one of more of its words, names and acronyms left out (they
+            # take the language of their context); quoted words are left out too unless they are most of the
+            # words (a quoted term is mentioned in the line's language: 'el comando "git push" falló'
+            # is Spanish; a line that is mostly a quotation keeps the quotation's language); on a tie,
+            # the one with more evidence.
             score = pre.score + context
             count = {a: 0, b: 0}
-            for w, lab in zip(tagging.words, tagging.labels):
-                if not w.capitalised:
-                    count[lab] += 1
+            quoted = _quoted(text)
+            plain = [(w, lab) for w, lab in zip(tagging.words, tagging.labels)
+                     if not w.capitalised and not (len(w.text) > 1 and w.text.isupper())]
+            unquoted = [(w, lab) for w, lab in plain if not any(q0 <= w.start < q1 for q0, q1 in quoted)]
+            for w, lab in (unquoted if unquoted and 2 * len(unquoted) >= len(plain) else plain):
+                count[lab] += 1
             lang = (a if count[a] > count[b] else b if count[b] > count[a]
                     else a if score > 0 else b)
             return Detection(lang, self._calibrate(min(abs(r) for r in pre.run_scores)), None, spans, score)

@@ -91,10 +91,13 @@ class Word:
 
 
 def words_of(text: str) -> list[Word]:
-    """The words of ``text`` outside protected spans (URLs, handles, hashtags, emoji, numbers).
+    """The words of ``text`` outside protected spans (URLs, handles, hashtags, emoji, numbers) and
+    codes (letters glued to digits).
 
     >>> [(w.text, w.capitalised, w.gap) for w in words_of("Vamos al mall, con Maria @x")]
     [('Vamos', False, 'space'), ('al', False, 'space'), ('mall', False, 'space'), ('con', False, 'weak'), ('Maria', True, 'space')]
+    >>> [w.text for w in words_of("E38: Argumento nulo en IPv6")]
+    ['Argumento', 'nulo', 'en']
     """
     if _MAYBE_PROTECTED.search(text):
         chars = list(text)
@@ -108,6 +111,8 @@ def words_of(text: str) -> list[Word]:
     prev_end = -1
     for m in _WORD.finditer(blank):
         start, end = m.span()
+        if (start and blank[start - 1].isdigit()) or blank[end:end + 1].isdigit():
+            continue  # letters glued to digits are a code ("E38", "IPv6", "MP3", "G20"), not a word
         w = blank[start:end]
         if prev_end < 0:  # line-initial: its capital marks nothing
             append(Word(start, end, w, False, "space"))
