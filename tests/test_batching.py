@@ -304,3 +304,22 @@ def test_round_trips_translated_ahead_by_the_batch_task_leave_the_corpus_unchang
     for name in ("es-en.jsonl", "rejected.jsonl", "review.jsonl", "provenance.jsonl"):
         assert (tmp_path / "ahead" / "corpus" / name).read_bytes() == \
             (tmp_path / "export" / "corpus" / name).read_bytes()
+
+
+@needs_apertium
+def test_line_tool_passes_of_several_batches_translate_as_one_call_per_batch(capsys, monkeypatch):
+    """`pipeline translate` sends up to four --batch batches through the engine in one pass; each is still
+    its own engine batch (a fresh tagger), so the lines out are those of one engine call per batch."""
+    import io
+
+    from pipeline.cli import main
+    from pipeline.commands import translate as line_tool
+
+    lines = [ln.strip() for p in sorted(SEEDS.glob("*.txt")) for ln in p.read_text().splitlines() if ln.strip()][:14]
+    outs = []
+    for passes in (4, 1):
+        monkeypatch.setattr(line_tool, "PASS", passes)
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(("\n".join(lines) + "\n").encode())))
+        assert main(["translate", "--from", "es", "--to", "en", "--no-cache", "--batch", "3"]) == 0
+        outs.append(capsys.readouterr().out)
+    assert outs[0] == outs[1] and len(outs[0].splitlines()) == len(lines)
