@@ -323,10 +323,11 @@ def _after_determiner(toks: list, i: int) -> bool:
 # around it, from the counts of a Lita et al. truecaser over 4.2M tokens of real English). A single capitalised
 # common word between lower-case words is lowered at _LITA_EDIT even without the word-level evidence of
 # _strong_lower; a word with a name sense ('Man', 'Ball') at _LITA_AMBIG. Chosen on the development news files
-# for precision (a margin of 4 doubled the false edits); runs of several capitals and words after a
-# preposition ('of Science', 'the Official Secrets Act') are names too often to use it.
-_LITA_EDIT = 5.0
-_LITA_AMBIG = 6.0
+# as the lowest margins that add no false edit there (5 added three: 'the Economy minister', 'Angela in the
+# Sky'); runs of several capitals and words after a preposition ('of Science', 'the Official Secrets Act')
+# are names too often to use it.
+_LITA_EDIT = 8.0
+_LITA_AMBIG = 8.0
 
 
 def _context_margin(text: str, toks: list, i: int, j: int, c: RuleContext) -> float:
