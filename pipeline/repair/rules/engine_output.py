@@ -201,8 +201,8 @@ _LOOP = re.compile(rf"(?<![\w'’-])((?:{_L}[\w'’]*\s+){{0,7}}{_L}[\w'’]*)((
 # log P of a Title Case form above which a doubled name is an artefact: reduplicated names ('Bora Bora',
 # 'Duran Duran', 'Sirhan Sirhan', 'Baden Baden') are all rarer; 'London London', 'Britain Britain' are not.
 _FREQUENT_NAME = -14.5
-# An unknown word this long or longer written twice is an artefact, not a reduplicated name (chosen on the dev
-# news files: no false edit there; 'Sirhan Sirhan' has 6 letters).
+# A name or unknown word this long or longer written twice is an artefact, not a reduplicated name (chosen on
+# the dev news files: no false edit there; 'Sirhan Sirhan' has 6 letters; 'Humbert Humbert' would be lost).
 _LONG_DOUBLE = 7
 _IS_IS_OK = re.compile(r"\b(?:what|thing|problem|point|question|reason|trouble|issue|fact|truth|is)\b[^,.;:]*$",
                        re.IGNORECASE)
@@ -239,6 +239,8 @@ def collapse_repeats(text: str, ctx: RuleContext | None = None) -> Repaired:
     'books, books, books and more and more, very, very slowly'
     >>> collapse_repeats("Telefonica Telefonica met Sirhan Sirhan on a capital-market capital-market deal").text
     'Telefonica met Sirhan Sirhan on a capital-market deal'
+    >>> collapse_repeats("Paula Radcliffe Radcliffe met Duran Duran in Bora Bora.").text
+    'Paula Radcliffe met Duran Duran in Bora Bora.'
     """
     c = _ctx(ctx)
     lex = c.lexicon
@@ -279,7 +281,8 @@ def collapse_repeats(text: str, ctx: RuleContext | None = None) -> Repaired:
             continue
         if not w.islower() and m.group(2).strip() == w and (
                 not c.stats.available or c.stats.is_name(f"{w} {w}") or not (
-                    0 < c.stats.title_ratio(w) < 0.35 or c.stats.title_logp(w) > _FREQUENT_NAME)):
+                    0 < c.stats.title_ratio(w) < 0.35 or c.stats.title_logp(w) > _FREQUENT_NAME
+                    or len(w) >= _LONG_DOUBLE)):
             continue  # "Sing Sing", "Bora Bora": a doubled name; "Festival Festival", "The the", "London London"
             # (a name too frequent to be reduplicated) are not
         conf = 0.95 if w.lower() in FUNCTION_WORDS else 0.85
