@@ -355,6 +355,27 @@ _TRI_MIN = 3
 _BACK_MIN = 20
 
 
+# Parts of speech that names are not made of: a run of capitalised common words the optional tagger reads as
+# verbs, adverbs, auxiliaries or pronouns is lowered ('we Came to', 'not behaving Precisely'); adjectives
+# only with truecaser context evidence too (margin >= _TAG_ADJ_MARGIN: 'the Small city', not 'the important
+# Total refinery'). Only whole runs (no capitalised function word: 'Somebody Up There Likes Me' is a title).
+# Chosen on the dev news files: no false edit added there.
+_TAG_NOT_NAME = frozenset({"VERB", "ADV", "AUX", "PRON"})
+_TAG_ADJ_MARGIN = 3.0
+
+
+def _tagged_not_name(text: str, toks: list, run: list, piece: list, c: RuleContext, starts: set) -> bool:
+    """The optional tagger (``RuleContext.tagger``) reads every word of the piece, a whole run, as a part
+    of speech names are not made of."""
+    if c.tagger is None or len(piece) != len(run) or run[0] in starts:
+        return False  # a capital by position is never lowered: no need to ask
+    adj_ok = _context_margin(text, toks, run[piece[0]], run[piece[-1]], c) >= _TAG_ADJ_MARGIN
+    if not adj_ok and _after_determiner(toks, run[piece[0]]):
+        return False  # after 'the', 'our': a noun or an adjective, never a verb or an adverb; no need to ask
+    tags = [c.tagger.pos_at(text, toks[run[k]][0]) for k in piece]
+    return all(t in _TAG_NOT_NAME or (adj_ok and t == "ADJ") for t in tags)
+
+
 def _lower_after(toks: list, i: int, c: RuleContext) -> bool:
     """The truecaser's corpus writes token i lower-case after the (lower-case) word before it.
 
@@ -657,6 +678,8 @@ def lowercase_anchor_words(text: str, ctx: RuleContext | None = None) -> Repaire
                 if conf >= 0.7 and not structural and not all(_strong_lower(w, c) for w in pw) \
                         and lita < _LITA_EDIT:
                     conf = 0.4  # weak evidence: leave it and flag for review
+                if conf < 0.7 and top < _R_NAME and _tagged_not_name(text, toks, run, piece, c, starts):
+                    conf = 0.7  # the tagger reads every word as a verb, adverb, pronoun...: not a name
                 if conf >= 0.7 and len(pw) == 1 and _in_title(text, toks, run[piece[0]]):
                     conf = 0.4  # 'Accidents at Work', 'Good as You Think': part of a title
                 for k in piece:
