@@ -637,6 +637,14 @@ def lowercase_anchor_words(text: str, ctx: RuleContext | None = None) -> Repaire
             if lone_lower and pk[0][0] == "A":
                 lower(run[0], 0.7)  # a word with a name sense that real English writes lower-case here
                 continue  # ('the Government has', 'lifting the Ball to')
+            if len(words) == 1 and pk[0][0] == "N" and pk[0][1] != float("inf") and run[0] > 0 \
+                    and toks[run[0] - 1][2].islower() and toks[run[0] - 1][2] not in _NAMING \
+                    and text[toks[run[0] - 1][1]:toks[run[0]][0]] == " " \
+                    and (next_is_lower_word(run[0]) or re.match(r"[,.]", text[end:end + 1])) \
+                    and _tagged_not_name(text, toks, run, piece, c, starts):
+                lower(run[0], 0.7)  # a word often a name ('Agreed' r 1.3, 'Well') that the tagger reads as a
+                continue  # verb or an adverb between lower-case words: 'eventually Agreed to', 'as Well as'
+                # (not words with a name sense, kind A: 'the far Right' is a style; dev news files)
             if all(k == "C" for k, _ in pk):
                 top = max(r for _, r in pk)
                 # after a lower-case content word ('the field Energy', 'extraction Oil Very') a capital marks
