@@ -367,8 +367,9 @@ _TAG_ADJ_MARGIN = 3.0
 def _tagged_not_name(text: str, toks: list, run: list, piece: list, c: RuleContext, starts: set) -> bool:
     """The optional tagger (``RuleContext.tagger``) reads every word of the piece, a whole run, as a part
     of speech names are not made of."""
-    if c.tagger is None or len(piece) != len(run) or run[0] in starts:
-        return False  # a capital by position is never lowered: no need to ask
+    core = [k for k, i in enumerate(run) if i not in starts]  # the run without a sentence-initial word
+    if c.tagger is None or piece != core:
+        return False  # part of a longer run, or a capital by position (never lowered): no need to ask
     adj_ok = _context_margin(text, toks, run[piece[0]], run[piece[-1]], c) >= _TAG_ADJ_MARGIN
     if not adj_ok and _after_determiner(toks, run[piece[0]]):
         return False  # after 'the', 'our': a noun or an adjective, never a verb or an adverb; no need to ask
@@ -679,7 +680,7 @@ def lowercase_anchor_words(text: str, ctx: RuleContext | None = None) -> Repaire
                         and not (run[piece[0]] + 1 < len(toks) and toks[run[piece[0]] + 1][2] in _NAMING):
                     conf, structural = max(conf, 0.85), True
                 lita = _context_margin(text, toks, run[piece[0]], run[piece[-1]], c)
-                if len(words) > 1 or (first > 0 and toks[first - 1][2] in _LINKING):
+                if sum(i not in starts for i in run) > 1 or (first > 0 and toks[first - 1][2] in _LINKING):
                     lita = 0.0  # runs of capitals and words after a preposition start names ('of Science')
                 if conf < 0.7 and top < _R_NAME and lita >= _LITA_EDIT:
                     conf = 0.7  # real English writes these words lower-case in this very context
