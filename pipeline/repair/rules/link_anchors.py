@@ -364,6 +364,15 @@ _TAG_NOT_NAME = frozenset({"VERB", "ADV", "AUX", "PRON"})
 _TAG_ADJ_MARGIN = 3.0
 
 
+def _name_by_statistics_only(w: str, c: RuleContext) -> bool:
+    """A word real English writes both ways, a name by its ratio alone: not unknown ('Mobilking'), not a title
+    word, not capitalised in this document more often than not."""
+    lw = w.lower()
+    if not c.stats.known(w) or lw in TITLE_WORDS or c.stats.title_ratio(w) == float("inf"):
+        return False
+    return c.doc is None or not (c.doc.is_name_word(w) or c.doc.capital[lw] > max(1, c.doc.lower[lw]))
+
+
 def _tagged_not_name(text: str, toks: list, run: list, piece: list, c: RuleContext, starts: set) -> bool:
     """The optional tagger (``RuleContext.tagger``) reads every word of the piece, a whole run, as a part
     of speech names are not made of."""
@@ -638,7 +647,7 @@ def lowercase_anchor_words(text: str, ctx: RuleContext | None = None) -> Repaire
             if lone_lower and pk[0][0] == "A":
                 lower(run[0], 0.7)  # a word with a name sense that real English writes lower-case here
                 continue  # ('the Government has', 'lifting the Ball to')
-            if len(words) == 1 and pk[0][0] == "N" and pk[0][1] != float("inf") and run[0] > 0 \
+            if len(words) == 1 and pk[0][0] == "N" and _name_by_statistics_only(words[0], c) and run[0] > 0 \
                     and toks[run[0] - 1][2].islower() and toks[run[0] - 1][2] not in _NAMING \
                     and text[toks[run[0] - 1][1]:toks[run[0]][0]] == " " \
                     and (next_is_lower_word(run[0]) or re.match(r"[,.]", text[end:end + 1])) \
