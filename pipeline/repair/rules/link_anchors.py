@@ -71,6 +71,9 @@ _FINITE = re.compile(r"\b(?:is|are|was|were|has|have|had|said|says|met|left|flew
 # mid-sentence uses and P(Title)/P(lower) < _R_GLUE_RIGHT ('oilBoom': 'boom' 50/0 mid-sentence, r 0.51;
 # 'newMetro' 1/3 is kept). Chosen on the dev news files (no false edit added there).
 _R_GLUE_RIGHT = 1.0
+# Number words that start a glued pair ('FiveYears'); 'one' is left out: brands start with it ('OneDrive').
+_NUMBER_WORDS = frozenset("two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
+                          "hundred thousand million billion".split())
 # Name prefixes that take a capital inside the name ('McDonald', 'DeSantis', 'MacArthur', 'LaGuardia').
 _NAME_PREFIXES = frozenset("mc mac de di da du la le van von al el fitz st o".split())
 
@@ -89,6 +92,8 @@ def split_glued_words(text: str, ctx: RuleContext | None = None) -> Repaired:
     "it won't surprise anyone that Harabiš only used asset-backed securities"
     >>> split_glued_words("fueled by an oilBoom, a scorelessGame and a newMetro line").text
     'fueled by an oil boom, a scoreless game and a newMetro line'
+    >>> [(e.new, e.confidence) for e in split_glued_words("FiveYears later on SundayEvening, TowerGroup grew").edits]
+    [(' y', 0.85), (' e', 0.85), (' g', 0.4)]
     """
     c = _ctx(ctx)
     lex, stats = c.lexicon, c.stats
@@ -123,6 +128,10 @@ def split_glued_words(text: str, ctx: RuleContext | None = None) -> Repaired:
             elif left[0].isupper() and low not in FUNCTION_WORDS and low not in CLAUSE_STARTERS \
                     and low not in _SENTENCE_OPENERS and not _mostly_lower(right, c):
                 conf = 0.4  # two capitalised words, the second not clearly common: a brand ('GrupoEinsa')
+            if conf < 0.85 and left[0].isupper() and (
+                    left.lower() in FUNCTION_WORDS or left.lower() in _DAYS_MONTHS or left.lower() in _NUMBER_WORDS
+                    or (left.endswith("ly") and _mostly_lower(left, c))) and _mostly_lower(right, c, 1.0):
+                conf = 0.85  # brands do not start with 'After', 'November', 'Five': 'FiveYears'
         else:
             if low not in CLAUSE_STARTERS:
                 continue
