@@ -269,6 +269,10 @@ def test_optional_tagger_reads_verbs_and_its_absence_leaves_a_flag(monkeypatch):
     for kept in ("He is the head of the local Police, the mayor said.",
                  "He was unforgettable in Somebody Up There Likes Me (1956)."):
         assert Repairer().repair(kept).text == kept
+    assert Repairer().repair("Nobody knows when turbulence Will occur next.").text == \
+        "Nobody knows when turbulence will occur next."
+    assert Repairer().repair("The survivors of the group Can played in 2003.").text == \
+        "The survivors of the group Can played in 2003."  # a band introduced by 'group'
     # a name the document writes with a capital stays one, whatever the tagger reads ('be Mobilking.')
     doc = DocumentContext.from_texts(["Real men choose Mobilking.", "The operator will not be Mobilking."])
     assert Repairer().repair("The operator will not be Mobilking.", doc).text == "The operator will not be Mobilking."

@@ -656,6 +656,12 @@ def lowercase_anchor_words(text: str, ctx: RuleContext | None = None) -> Repaire
             if lone_lower and pk[0][0] == "A":
                 lower(run[0], 0.7)  # a word with a name sense that real English writes lower-case here
                 continue  # ('the Government has', 'lifting the Ball to')
+            if len(words) == 1 and words[0].lower() in _AMBIGUOUS_FN and run[0] > 0 \
+                    and toks[run[0] - 1][2].islower() and toks[run[0] - 1][2] not in _NAMING \
+                    and next_is_lower_word(run[0]) \
+                    and c.tagger is not None and c.tagger.pos_at(text, toks[run[0]][0]) == "AUX":
+                lower(run[0], 0.85)  # a modal between lower-case words, read as one: 'turbulence Will occur'
+                continue  # (not the name 'Will' or the month 'May', nor the band 'Can' after 'group')
             if len(words) == 1 and pk[0][0] == "N" and _name_by_statistics_only(words[0], c) and run[0] > 0 \
                     and toks[run[0] - 1][2].islower() and toks[run[0] - 1][2] not in _NAMING \
                     and text[toks[run[0] - 1][1]:toks[run[0]][0]] == " " \
