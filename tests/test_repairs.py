@@ -278,6 +278,38 @@ def test_optional_tagger_reads_verbs_and_its_absence_leaves_a_flag(monkeypatch):
     assert Repairer().repair("The operator will not be Mobilking.", doc).text == "The operator will not be Mobilking."
 
 
+@pytest.mark.parametrize("text", [
+    "Escotes variados However, if antibiotics are overused, the bacteria can evolve.",  # heading run in
+    "The status quo choice There won't be any suspense at Sunday exit poll.",
+    "Tent of applications Now that the housing market is ailing, predators look elsewhere.",
+])
+def test_a_sentence_run_into_the_text_before_keeps_its_capital(text):
+    # a lost sentence boundary (a heading or a missing stop before it), not a lost link anchor: lowering the
+    # opener would hide the boundary, so the tagger route leaves it (found in whole news articles)
+    assert Repairer().repair(text).text == text
+
+
+def test_the_tagger_is_part_of_the_repair_fingerprint(monkeypatch):
+    from pipeline import runtime
+    from pipeline.config import load_config
+    from pipeline.tasks.document import RepairSource, RepairTranslations
+
+    cfg = load_config(None)
+    fps, ids = {}, {}
+    for off in ("1", ""):
+        monkeypatch.setenv("PIPELINE_NO_TAGGER", off)
+        runtime.tagger_identity.cache_clear()
+        ids[off] = runtime.tagger_identity()
+        fps[off] = [t.stage_fingerprint("up", cfg, "out") for t in (RepairSource, RepairTranslations)]
+    runtime.tagger_identity.cache_clear()
+    assert ids["1"] == "none"  # switched off: no tagger, whatever is installed
+    if ids[""] == "none":
+        assert fps["1"] == fps[""]  # nothing installed: the switch changes nothing
+    else:
+        assert ids[""].startswith("spacy ")
+        assert fps["1"][0] != fps[""][0] and fps["1"][1] != fps[""][1]
+
+
 def test_weak_evidence_is_flagged_not_edited():
     # 'Test' is a name in cricket and a common noun elsewhere: the statistics cannot tell, so review only
     res = Repairer().repair("He played in the first Test against India.")

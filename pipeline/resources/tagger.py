@@ -62,6 +62,29 @@ class LazyTagger:
         return self._tagger.pos_at(text, start) if self._tagger else ""
 
 
+def tagger_identity() -> str:
+    """Which tagger ``load_tagger`` would use, as 'spacy <version> <model> <version>' or 'none', read from the
+    installed packages' metadata without importing spaCy (about a second): the repair stages' fingerprints
+    include it, so installing or removing the extra makes their outputs stale instead of mixing both.
+    The check is the same one ``load_tagger`` makes, short of loading the model."""
+    if os.environ.get("PIPELINE_NO_TAGGER"):
+        return "none"
+    from importlib import metadata
+    from importlib.util import find_spec
+
+    try:
+        spacy_version = metadata.version("spacy")
+    except metadata.PackageNotFoundError:
+        return "none"
+    for name in MODELS:
+        if find_spec(name) is not None:
+            try:
+                return f"spacy {spacy_version} {name} {metadata.version(name)}"
+            except metadata.PackageNotFoundError:
+                return f"spacy {spacy_version} {name}"
+    return "none"
+
+
 @lru_cache(maxsize=1)
 def load_tagger() -> Tagger | None:
     if os.environ.get("PIPELINE_NO_TAGGER"):
