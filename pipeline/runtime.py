@@ -40,3 +40,12 @@ def engine_identity(cfg: Config, output_root: str) -> dict[str, dict[str, str]]:
     """{"es-en": {"engine", "version"}, "en-es": {...}} for the engines this config resolves to."""
     tr = translator(cfg, output_root)
     return {f"{s}-{t}": tr.engine_info(s, t) for s, t in (("es", "en"), ("en", "es"))}
+
+
+@functools.lru_cache(maxsize=1)
+def tagger_identity() -> str:
+    """The optional part-of-speech tagger the repairs would use ('none' without it); what the repair
+    stages' fingerprints depend on besides their settings. Once per process, like ``load_tagger``."""
+    from pipeline.resources.tagger import tagger_identity as identity
+
+    return identity()

@@ -39,6 +39,9 @@ if [ ! -e "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
   # torch==2.13.0 is never needed: argostranslate is installed without its heavy dependencies.
   .venv/bin/python -m pip install -q -e ".[test]"
+  # the optional tagger of the case repairs; the repairs work without it, so a failure is only a warning
+  .venv/bin/python -m pip install -q -e ".[tagger]" || \
+    echo "setup: WARNING: the optional tagger (extra 'tagger': spaCy) did not install; case repairs use word statistics alone" >&2
   .venv/bin/python -m pip install -q --no-deps "argostranslate>=1.9,<2"
   rm -f .venv/.installed-*
   touch "$stamp"

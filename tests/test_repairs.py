@@ -15,6 +15,7 @@ from pipeline.config import RepairConfig, load_config
 from pipeline.protect import find_protected
 from pipeline.repair.registry import REGISTRY, replay
 from pipeline.repair.repairer import DocumentContext, Repairer
+from pipeline.resources.tagger import load_tagger
 from conftest import matches_expected
 
 DATA = Path(__file__).parent / "data" / "repairs"
@@ -36,8 +37,10 @@ CLEAN = [l.rstrip("\n") for l in (DATA / "clean_en.txt").open(encoding="utf-8") 
 # 'Need Visa', 'Wheat and Barley': a common word next to a dictionary name ('Visa') or joined by 'and' to
 # another capitalised word reads as a name to the truecaser; flagged or kept, not fixed.
 # holdout-title_case-13 ('families Living in poverty'): 'Living' is Title Case in 0.6% of its mid-sentence
-# uses in the truecaser's corpus, above the precision threshold chosen on the news dev files: flagged, not edited.
-KNOWN_FAILURES = {"real-title-need-visa", "real-title-wheat-barley", "holdout-title_case-13"}
+# uses in the truecaser's corpus, and its context margin (5.3) is below the one chosen on the news dev files
+# (8): flagged, not edited, unless the optional tagger (extra 'tagger') is installed and reads a verb.
+TAGGER = load_tagger() is not None
+KNOWN_FAILURES = {"real-title-need-visa", "real-title-wheat-barley"} | (set() if TAGGER else {"holdout-title_case-13"})
 
 
 @pytest.fixture(scope="module")
@@ -213,6 +216,98 @@ def test_casing_statistics_tell_names_from_common_words():
     assert lo > 1000 and ti == 0
     lo, ti = stats.mid_counts("Court")
     assert ti > 0.05 * (lo + ti)
+
+
+def test_case_ngrams_score_the_context():
+    from pipeline.resources.case_ngrams import load_case_ngrams
+    ng = load_case_ngrams()
+    assert ng.available and len(ng.back) > 100_000 and len(ng.tri) > 100_000
+    # real English writes 'make' lower-case after 'and' and before 'this'; 'Police' after 'local' is a name often
+    assert ng.margin("and", ["Make"], "this") > 5 > ng.margin("local", ["Police"], ",")
+    assert ng.margin("the", ["Zyxqv"], "of") == 0.0  # never seen both ways: no evidence either way
+    # the margin compares the two spellings: a word written lower-case scores 0 against itself
+    assert ng.margin("and", ["make"], "this") == 0.0
+
+
+def test_truecaser_context_edits_a_lone_capital_and_degrades_without_counts(caplog):
+    from pipeline.resources.case_ngrams import CaseNgrams, load_case_ngrams
+    from pipeline.resources.casing import CaseStats, load_case_stats
+    text = "The attackers found it Hard to express themselves."
+    res = Repairer().repair(text)
+    assert res.text == "The attackers found it hard to express themselves."
+    assert [s["rule"] for s in res.steps] == ["lowercase_anchor_words"]
+    # a capital real English often gives the word in this context stays, flagged for review
+    kept = Repairer().repair("He is the head of the local Police, the mayor said.")
+    assert kept.text == kept.before and kept.flagged
+    with caplog.at_level(logging.WARNING):
+        empty = load_case_ngrams("/nonexistent/en_case_ngrams.tsv.gz")
+    assert "not found" in caplog.text and not empty.available
+    full = load_case_stats()
+    without = CaseStats(full.shapes, full.mixed, full.names, full.source, full.mid, CaseNgrams({}, {}, {}, {}))
+    res = Repairer(stats=without).repair(text)  # word statistics alone: weak evidence, review only
+    assert res.text == text and any(f["rule"] == "lowercase_anchor_words" for f in res.flagged)
+
+
+def test_optional_tagger_reads_verbs_and_its_absence_leaves_a_flag(monkeypatch):
+    text = "The plan helps families Living in poverty."
+    without = Repairer(tagger=None).repair(text)  # word statistics alone: weak evidence, review only
+    assert without.text == text and any(f["rule"] == "lowercase_anchor_words" for f in without.flagged)
+    monkeypatch.setenv("PIPELINE_NO_TAGGER", "1")
+    load_tagger.cache_clear()
+    try:
+        assert load_tagger() is None
+        assert Repairer().repair(text).text == text  # the switch falls back to the same behaviour
+    finally:
+        monkeypatch.delenv("PIPELINE_NO_TAGGER")
+        load_tagger.cache_clear()
+    if not TAGGER:
+        pytest.skip("spaCy's small English model is not installed (extra 'tagger')")
+    res = Repairer().repair(text)
+    assert res.text == "The plan helps families living in poverty."
+    assert replay(text, res.steps) == res.text
+    # a name of common words, and a title run with capitalised function words, stay as they are
+    for kept in ("He is the head of the local Police, the mayor said.",
+                 "He was unforgettable in Somebody Up There Likes Me (1956)."):
+        assert Repairer().repair(kept).text == kept
+    assert Repairer().repair("Nobody knows when turbulence Will occur next.").text == \
+        "Nobody knows when turbulence will occur next."
+    assert Repairer().repair("The survivors of the group Can played in 2003.").text == \
+        "The survivors of the group Can played in 2003."  # a band introduced by 'group'
+    # a name the document writes with a capital stays one, whatever the tagger reads ('be Mobilking.')
+    doc = DocumentContext.from_texts(["Real men choose Mobilking.", "The operator will not be Mobilking."])
+    assert Repairer().repair("The operator will not be Mobilking.", doc).text == "The operator will not be Mobilking."
+
+
+@pytest.mark.parametrize("text", [
+    "Escotes variados However, if antibiotics are overused, the bacteria can evolve.",  # heading run in
+    "The status quo choice There won't be any suspense at Sunday exit poll.",
+    "Tent of applications Now that the housing market is ailing, predators look elsewhere.",
+])
+def test_a_sentence_run_into_the_text_before_keeps_its_capital(text):
+    # a lost sentence boundary (a heading or a missing stop before it), not a lost link anchor: lowering the
+    # opener would hide the boundary, so the tagger route leaves it (found in whole news articles)
+    assert Repairer().repair(text).text == text
+
+
+def test_the_tagger_is_part_of_the_repair_fingerprint(monkeypatch):
+    from pipeline import runtime
+    from pipeline.config import load_config
+    from pipeline.tasks.document import RepairSource, RepairTranslations
+
+    cfg = load_config(None)
+    fps, ids = {}, {}
+    for off in ("1", ""):
+        monkeypatch.setenv("PIPELINE_NO_TAGGER", off)
+        runtime.tagger_identity.cache_clear()
+        ids[off] = runtime.tagger_identity()
+        fps[off] = [t.stage_fingerprint("up", cfg, "out") for t in (RepairSource, RepairTranslations)]
+    runtime.tagger_identity.cache_clear()
+    assert ids["1"] == "none"  # switched off: no tagger, whatever is installed
+    if ids[""] == "none":
+        assert fps["1"] == fps[""]  # nothing installed: the switch changes nothing
+    else:
+        assert ids[""].startswith("spacy ")
+        assert fps["1"][0] != fps[""][0] and fps["1"][1] != fps[""][1]
 
 
 def test_weak_evidence_is_flagged_not_edited():

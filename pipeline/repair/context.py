@@ -8,6 +8,7 @@ from typing import Sequence
 
 from pipeline.resources.casing import CaseStats, load_case_stats
 from pipeline.resources.lexicon import Lexicon
+from pipeline.resources.tagger import LazyTagger, Tagger
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _ACRO_DEF = re.compile(r"((?:[A-Z][\w'’-]*\s+(?:(?:of|the|and|for|de|del|on)\s+)*){1,8})\(([A-Z][A-Z0-9+&]{1,9})\)")
@@ -78,3 +79,5 @@ class RuleContext:
     # True for an author's text (an English original repaired before translation): nothing in it was
     # produced by an engine, so engine marks such as a literal '⟦0⟧' are content, not artefacts.
     original: bool = False
+    # optional part-of-speech tagger (pipeline.resources.tagger); None: the rules use word statistics alone
+    tagger: Tagger | LazyTagger | None = None

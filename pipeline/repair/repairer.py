@@ -18,6 +18,7 @@ from pipeline.repair.context import DocumentContext, RuleContext
 from pipeline.repair.registry import REGISTRY, Rule
 from pipeline.resources.casing import CaseStats, load_case_stats
 from pipeline.resources.lexicon import DEFAULT_DIC, Lexicon, load_lexicon
+from pipeline.resources.tagger import LazyTagger, Tagger
 
 __all__ = ["DocumentContext", "RuleContext", "RepairResult", "Repairer"]
 
@@ -43,7 +44,7 @@ class Repairer:
     MAX_PASSES = 3
 
     def __init__(self, config: RepairConfig | None = None, lexicon: Lexicon | None = None,
-                 stats: CaseStats | None = None):
+                 stats: CaseStats | None = None, tagger: Tagger | None | bool = True):
         self.config = config or RepairConfig()
         names = self.config.rules or tuple(REGISTRY)
         unknown = [n for n in names if n not in REGISTRY]
@@ -52,10 +53,12 @@ class Repairer:
         self.rules = [REGISTRY[n] for n in names]
         self.lexicon = lexicon if lexicon is not None else load_lexicon(self.config.dictionary or DEFAULT_DIC)
         self.stats = stats if stats is not None else load_case_stats()
+        # True: spaCy's tagger when installed (extra 'tagger'), loaded on the first line that needs it
+        self._tagger = tagger
 
     def repair(self, text: str, context: DocumentContext | None = None,
                source: str | None = None, original: bool = False) -> RepairResult:
-        ctx = RuleContext(self.lexicon, context, source, self.stats, original)
+        ctx = RuleContext(self.lexicon, context, source, self.stats, original, self.tagger)
         steps: list[dict] = []
         flagged: list[dict] = []
         seen_flags: set[tuple] = set()
@@ -89,6 +92,12 @@ class Repairer:
             if not changed:
                 break
         return RepairResult(text, current, steps, flagged)
+
+    @property
+    def tagger(self) -> Tagger | LazyTagger | None:
+        if self._tagger is True:
+            self._tagger = LazyTagger()
+        return self._tagger or None
 
     @staticmethod
     def _flag(flagged: list[dict], seen: set[tuple], rule: Rule, e: Edit, reason: str) -> None:

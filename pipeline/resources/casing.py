@@ -15,6 +15,8 @@ import math
 from functools import lru_cache
 from pathlib import Path
 
+from pipeline.resources.case_ngrams import CaseNgrams, load_case_ngrams
+
 log = logging.getLogger(__name__)
 
 DEFAULT_STATS = Path(__file__).resolve().parent / "data" / "en_casing.tsv.gz"
@@ -34,8 +36,10 @@ class CaseStats:
     """
 
     def __init__(self, shapes: dict[str, tuple[float, float, float]], mixed: set[str], names: set[str],
-                 source: str = "", mid: dict[str, tuple[int, int]] | None = None):
+                 source: str = "", mid: dict[str, tuple[int, int]] | None = None,
+                 ngrams: CaseNgrams | None = None):
         self.shapes = shapes
+        self.ngrams = ngrams if ngrams is not None else CaseNgrams({}, {}, {}, {})
         self.mixed = mixed
         self.names = names
         self.source = source
@@ -105,4 +109,4 @@ def load_case_stats(path: str = str(DEFAULT_STATS)) -> CaseStats:
             elif kind == "c":
                 w, lo, ti = rest.split("\t")
                 mid[w] = (int(lo), int(ti))
-    return CaseStats(shapes, mixed, names, str(p), mid)
+    return CaseStats(shapes, mixed, names, str(p), mid, load_case_ngrams())

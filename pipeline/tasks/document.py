@@ -118,7 +118,15 @@ def _context(segments):
     return DocumentContext.from_texts([s.text for s in segments if s.lang == "en"])
 
 
-class RepairSource(_SegmentStage):
+class _RepairStage(_SegmentStage):
+    @classmethod
+    def extra_fingerprint(cls, cfg, output_dir):
+        # the optional tagger (extra 'tagger') changes some case repairs: installing or removing it makes
+        # the repaired outputs stale
+        return runtime.tagger_identity()
+
+
+class RepairSource(_RepairStage):
     """Repair English originals before translating them, so the Spanish side is built from clean text."""
 
     stage = "repair_source"
@@ -171,7 +179,7 @@ def _names(segments):
     return NameIndex.from_texts([s.en or s.text for s in segments if s.lang == "en"])
 
 
-class RepairTranslations(_SegmentStage):
+class RepairTranslations(_RepairStage):
     stage = "repair"
     sections = ("ingest", "segmentation", "langid", "repairs", "translation")
     upstream = TranslateSegments
