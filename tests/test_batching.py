@@ -212,3 +212,114 @@ def test_translate_directions_side_by_side_equal_one_after_the_other(tmp_path):
     got = both.translate_directions([{"batches": DOCS, "src": "es", "tgt": "en"},
                                      {"batches": english, "src": "en", "tgt": "es"}])
     assert [results(r) for r in got] == [results(r) for r in expected]
+
+
+def _build(inp: Path, out: Path) -> bool:
+    from pipeline.tasks import BuildCorpus
+
+    result = luigi.build([BuildCorpus(input_dir=str(inp), output_dir=str(out))], local_scheduler=True,
+                         detailed_summary=True, log_level="CRITICAL", workers=1)
+    return result.status.name.startswith("SUCCESS")
+
+
+def _stage_records(out: Path) -> dict[str, list[str]]:
+    """Every stage file's segment lines (the header names the output folder's fingerprint), by stage/doc."""
+    return {f"{p.parent.parent.name}/{p.parent.name}": p.read_text(encoding="utf-8").splitlines()[1:]
+            for p in sorted((out / "work").glob("*/*/*.jsonl"))}
+
+
+@needs_apertium
+def test_batch_chunks_translated_while_the_next_are_prepared_change_nothing(tmp_path, monkeypatch):
+    """ProcessDocuments runs the stages before translation for the next chunk of documents in a helper
+    thread while the current chunk is translated: with one document per chunk the stage files and the
+    corpus are those of one chunk for the whole batch."""
+    from pipeline.tasks.corpus import ProcessDocuments
+
+    inp = tmp_path / "in"
+    shutil.copytree(SEEDS, inp)
+    runs = {}
+    for chunk in (1000, 1):
+        monkeypatch.setattr(ProcessDocuments, "CHUNK", chunk)
+        out = tmp_path / f"out-{chunk}"
+        assert _build(inp, out)
+        runs[chunk] = out
+    assert _stage_records(runs[1]) == _stage_records(runs[1000])
+    for name in ("es-en.jsonl", "rejected.jsonl", "review.jsonl", "provenance.jsonl"):
+        assert (runs[1] / "corpus" / name).read_bytes() == (runs[1000] / "corpus" / name).read_bytes()
+
+
+@needs_apertium
+def test_a_stage_failing_in_the_helper_thread_fails_the_batch_and_a_rerun_completes(tmp_path, monkeypatch):
+    from pipeline.tasks.corpus import ProcessDocuments
+    from pipeline.tasks.document import RepairSource
+
+    inp = tmp_path / "in"
+    shutil.copytree(SEEDS, inp)
+    monkeypatch.setattr(ProcessDocuments, "CHUNK", 1)
+    real = RepairSource.transform
+    broken = sorted(p.stem for p in inp.glob("*.txt"))[1]
+
+    def transform(self, header, segments):
+        if self.doc_id == broken:
+            raise RuntimeError("repair failed")
+        return real(self, header, segments)
+
+    monkeypatch.setattr(RepairSource, "transform", transform)
+    out = tmp_path / "out"
+    assert not _build(inp, out)
+    assert not (out / "corpus").exists()
+    monkeypatch.setattr(RepairSource, "transform", real)
+    assert _build(inp, out)
+    assert (out / "corpus" / "es-en.jsonl").stat().st_size > 0
+
+
+@needs_apertium
+def test_round_trips_translated_ahead_by_the_batch_task_leave_the_corpus_unchanged(tmp_path, monkeypatch):
+    """`pipeline run` with one worker: the batch task translates the quality score's round trips while later
+    chunks are processed, and the export takes them instead of translating them; the corpus (scores
+    included) is the same as when the export translates them itself."""
+    from pipeline.cli import main
+    from pipeline.corpus import quality
+    from pipeline.tasks.corpus import ProcessDocuments
+
+    inp = tmp_path / "in"
+    shutil.copytree(SEEDS, inp)
+    monkeypatch.setattr(ProcessDocuments, "CHUNK", 1)
+    taken: list[bool] = []
+    real_take = quality.SharedRoundTrips.take
+
+    def take(self, key):
+        out = real_take(self, key)
+        taken.append(out is not None)
+        return out
+
+    monkeypatch.setattr(quality.SharedRoundTrips, "take", take)
+    assert main(["run", "--input", str(inp), "--output", str(tmp_path / "ahead"), "--no-progress"]) == 0
+    assert taken and all(taken)  # every document's round trips were translated ahead
+    assert not quality.HANDOFF["enabled"]  # switched off again after the run
+    taken.clear()
+    monkeypatch.setattr(quality, "round_trip_handoff", lambda cfg: None)
+    assert main(["run", "--input", str(inp), "--output", str(tmp_path / "export"), "--no-progress"]) == 0
+    assert not any(taken)
+    for name in ("es-en.jsonl", "rejected.jsonl", "review.jsonl", "provenance.jsonl"):
+        assert (tmp_path / "ahead" / "corpus" / name).read_bytes() == \
+            (tmp_path / "export" / "corpus" / name).read_bytes()
+
+
+@needs_apertium
+def test_line_tool_passes_of_several_batches_translate_as_one_call_per_batch(capsys, monkeypatch):
+    """`pipeline translate` sends up to four --batch batches through the engine in one pass; each is still
+    its own engine batch (a fresh tagger), so the lines out are those of one engine call per batch."""
+    import io
+
+    from pipeline.cli import main
+    from pipeline.commands import translate as line_tool
+
+    lines = [ln.strip() for p in sorted(SEEDS.glob("*.txt")) for ln in p.read_text().splitlines() if ln.strip()][:14]
+    outs = []
+    for passes in (4, 1):
+        monkeypatch.setattr(line_tool, "PASS", passes)
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(("\n".join(lines) + "\n").encode())))
+        assert main(["translate", "--from", "es", "--to", "en", "--no-cache", "--batch", "3"]) == 0
+        outs.append(capsys.readouterr().out)
+    assert outs[0] == outs[1] and len(outs[0].splitlines()) == len(lines)

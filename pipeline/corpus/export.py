@@ -110,8 +110,10 @@ def write_corpus(folder: Path, docs: Iterable[DocumentResult], cfg: Config, vers
     check = PairFilter(cfg.filters)
     min_quality = float(getattr(cfg.filters, "min_quality", 0.0))
     own_scorer = scorer is None
-    if own_scorer:
-        scorer = QualityScorer(cfg)
+    if own_scorer:  # with the process's round-trip translator and what the batch task translated ahead
+        from pipeline.corpus.quality import shared_round_trips
+
+        scorer = QualityScorer(cfg, shared=shared_round_trips(cfg))
     report = ReportBuilder()
     engines: dict[str, Any] = {}
     segments_in_stage_files = 0
@@ -192,16 +194,19 @@ def write_corpus(folder: Path, docs: Iterable[DocumentResult], cfg: Config, vers
     return manifest
 
 
-def _prefetching(docs: Iterable[DocumentResult], scorer: Any, size: int = 25) -> Iterable[DocumentResult]:
-    """The documents as given, ``size`` at a time; while one run of them is scored and written, the scorer
+def _prefetching(docs: Iterable[DocumentResult], scorer: Any, size: int = 25,
+                 first: int = 4) -> Iterable[DocumentResult]:
+    """The documents as given, in runs of ``size``; while one run is scored and written, the scorer
     translates the round trips of the next run's likely pairs (those no stage rejected) in one engine pass
-    in the background, instead of one engine call per document."""
+    in the background, instead of one engine call per document. The first run is only ``first`` documents:
+    nothing can be scored before its round trips are in, so it is kept short. Which documents share a pass
+    does not change a score (each document is its own engine batch)."""
     prefetch = getattr(scorer, "prefetch", None)
     it = iter(docs)
     if prefetch is None:
         yield from it
         return
-    chunk = list(itertools.islice(it, size))
+    chunk = list(itertools.islice(it, max(1, first)))
     prefetch(_likely_pairs(chunk))
     while chunk:
         following = list(itertools.islice(it, size))

@@ -20,6 +20,7 @@ from pipeline.protect import find_protected
 
 _NUMBER = regex.compile(r"\d+(?:[.,]\d+)*")
 _WORDS = regex.compile(r"[\p{L}\p{N}]+")
+_DIGIT = regex.compile(r"\d")
 
 
 def _norm(text: str) -> str:
@@ -29,8 +30,21 @@ def _norm(text: str) -> str:
     True
     """
     text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():  # ASCII has no combining marks
+        text = text.translate(_NO_COMBINING)
     return " ".join(_WORDS.findall(text))
+
+
+class _CombiningTable(dict):
+    """``str.translate`` table deleting combining characters (``unicodedata.combining(ch) != 0``), filled
+    in as characters are first seen: the same result as testing every character in Python, at C speed."""
+
+    def __missing__(self, cp: int):
+        value = self[cp] = None if unicodedata.combining(chr(cp)) else cp
+        return value
+
+
+_NO_COMBINING = _CombiningTable()
 
 
 def _numbers(text: str) -> Counter[str]:
@@ -43,7 +57,7 @@ def _numbers(text: str) -> Counter[str]:
     for m in _NUMBER.finditer(text):
         if any(s.start <= m.start() < s.end for s in spans):
             continue
-        out[regex.sub(r"[.,]", "", m.group())] += 1
+        out[m.group().replace(".", "").replace(",", "")] += 1
     return out
 
 
@@ -146,7 +160,7 @@ class PairFilter:
                 reason = "duplicate"
             self._exact.add(key)
         if reason is None and cfg.near_dedup:
-            key = _key(_norm(regex.sub(r"\d", "0", pair["es"])), _norm(regex.sub(r"\d", "0", pair["en"])))
+            key = _key(_norm(_DIGIT.sub("0", pair["es"])), _norm(_DIGIT.sub("0", pair["en"])))
             if key in self._near:
                 reason = "near_duplicate"
             self._near.add(key)

@@ -52,12 +52,18 @@ def chrf(hyp: str, ref: str, max_n: int = 4) -> float:
         return 0.0
     total, used = 0.0, 0
     for n in range(1, max_n + 1):
-        ga = Counter(a[i:i + n] for i in range(len(a) - n + 1))
-        gb = Counter(b[i:i + n] for i in range(len(b) - n + 1))
-        if not ga or not gb:
+        la, lb = len(a) - n + 1, len(b) - n + 1  # the n-gram counts of each side
+        if la <= 0 or lb <= 0:
             continue
-        hit = sum((ga & gb).values())
-        p, r = hit / sum(ga.values()), hit / sum(gb.values())
+        ga = Counter(a) if n == 1 else Counter([a[i:i + n] for i in range(la)])
+        gb = Counter(b) if n == 1 else Counter([b[i:i + n] for i in range(lb)])
+        small, big = (gb, ga) if len(ga) > len(gb) else (ga, gb)
+        hit = 0  # sum((ga & gb).values()) without building the intersection
+        for gram, c in small.items():
+            d = big.get(gram)
+            if d:
+                hit += c if c < d else d
+        p, r = hit / la, hit / lb
         total += 0.0 if hit == 0 else 2 * p * r / (p + r)
         used += 1
     return total / used if used else 0.0
@@ -126,6 +132,133 @@ def _without_cache(tcfg: Any) -> Any:
     return msgspec.structs.replace(tcfg, cache=msgspec.structs.replace(tcfg.cache, enabled=False))
 
 
+class SharedRoundTrips:
+    """Round trips translated ahead, in this process, for a later ``QualityScorer`` of the same config:
+    the batch task starts them for each chunk of documents as soon as the chunk's last stage is written,
+    so the engine works on them while later chunks are processed, and the export finds them done.
+
+    Each document's round trips are one engine batch per direction, exactly as the scorer's own prefetch
+    makes them, and a scorer uses them only for exactly these pairs, so scores are unchanged. At most
+    ``max_documents`` documents are translated ahead (no more are started once it is reached, so nothing
+    is translated and then dropped); an entry is dropped when a scorer takes it."""
+
+    def __init__(self, translator: Any, max_documents: int = 400) -> None:
+        self.translator = translator
+        self.engine_lock = threading.Lock()  # one engine user at a time (this worker, then the scorer)
+        self.max_documents = max_documents
+        self.started = 0
+        self._done: dict[tuple[str, str, tuple[str, ...]], list[Optional[str]]] = {}
+        self._lock = threading.Lock()
+        self._pool: Any = None
+
+    def start(self, documents: Sequence[tuple[Sequence[tuple[str, str]], Sequence[Optional[str]]]]) -> None:
+        """Translate these documents' round trips in the background (after those started before)."""
+        documents = list(documents)[:max(0, self.max_documents - self.started)]
+        if not documents:
+            return
+        self.started += len(documents)
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="round-trips")
+        self._pool.submit(self._run, documents)
+
+    def _run(self, documents) -> None:
+        with self.engine_lock:
+            done = translate_round_trips(self.translator, documents)
+        with self._lock:
+            self._done.update(done)
+
+    def wait(self) -> None:
+        """Until every round trip started is in."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def close(self) -> None:
+        self.wait()
+        self.translator.close()
+
+    def has(self, key) -> bool:
+        with self._lock:
+            return key in self._done
+
+    def take(self, key) -> Optional[list[Optional[str]]]:
+        with self._lock:
+            return self._done.pop(key, None)
+
+
+def _round_trip_keys(pairs, origins) -> list[tuple[str, str, tuple[str, ...]]]:
+    """The keys ``translate_round_trips`` files one document's round trips under."""
+    keys = []
+    for src, tgt, side, skip in (("es", "en", 0, "en"), ("en", "es", 1, "es")):
+        texts = tuple(p[side] for p, o in zip(pairs, origins) if o != skip)
+        if texts:
+            keys.append((src, tgt, texts))
+    return keys
+
+
+def translate_round_trips(translator: Any, documents) -> dict[tuple[str, str, tuple[str, ...]], list[Optional[str]]]:
+    """{(src, tgt, texts): outputs} for the round trips of several documents' pairs (as ``score`` is given
+    them, one document per batch) in one engine pass per direction; empty when the engine fails (the
+    scorer then translates them itself and records the error)."""
+    requests = []
+    for src, tgt, side, skip in (("es", "en", 0, "en"), ("en", "es", 1, "es")):
+        batches = list(dict.fromkeys(tuple(p[side] for p, o in zip(pairs, origins) if o != skip)
+                                     for pairs, origins in documents))
+        batches = [b for b in batches if b]
+        if batches:
+            requests.append({"src": src, "tgt": tgt, "batches": batches})
+    try:
+        if hasattr(translator, "translate_directions"):  # both directions' engines at once
+            answers = translator.translate_directions([{**r, "batches": [list(b) for b in r["batches"]]}
+                                                       for r in requests])
+        else:
+            answers = [translator.translate_many([list(b) for b in r["batches"]], r["src"], r["tgt"])
+                       for r in requests]
+    except Exception:  # noqa: BLE001 - score() translates these itself and records the error
+        answers = []
+    done = {}
+    for r, results in zip(requests, answers):
+        for b, res in zip(r["batches"], results):
+            done[(r["src"], r["tgt"], b)] = [x.text for x in res]
+    return done
+
+
+# Set by ``pipeline run`` when every task runs in this process (local scheduler, one worker): then the
+# batch task translates the quality score's round trips ahead for the export, which runs here too.
+HANDOFF = {"enabled": False}
+_SHARED: dict[Any, SharedRoundTrips] = {}
+
+
+def shared_round_trips(cfg: Any) -> SharedRoundTrips:
+    """This process's round-trip translator for ``cfg`` (no cache, as the score needs) and what it
+    translated ahead."""
+    shared = _SHARED.get(cfg)
+    if shared is None:
+        from pipeline.translate.translator import Translator
+
+        shared = _SHARED[cfg] = SharedRoundTrips(Translator(_without_cache(cfg.translation)))
+    return shared
+
+
+def close_shared_round_trips() -> None:
+    """End the round-trip translators' engines (after a run: the next one starts afresh)."""
+    for shared in _SHARED.values():
+        shared.close()
+    _SHARED.clear()
+
+
+def round_trip_handoff(cfg: Any) -> Optional[SharedRoundTrips]:
+    """``shared_round_trips(cfg)`` when the export will run in this process, else None (a forked worker
+    or another host would translate round trips that nobody reads)."""
+    import multiprocessing
+
+    if HANDOFF["enabled"] and multiprocessing.current_process().name == "MainProcess":
+        return shared_round_trips(cfg)
+    return None
+
+
 class QualityScorer:
     """Scores pairs in batches (one engine call per direction per batch).
 
@@ -134,25 +267,30 @@ class QualityScorer:
     """
 
     def __init__(self, cfg: Any, *, translator: Any = None, detector: Any = None, round_trip: bool = True,
-                 model: dict[str, Any] | None = None) -> None:
+                 model: dict[str, Any] | None = None, shared: SharedRoundTrips | None = None) -> None:
         self.model = model or load_model()
+        # round trips the batch task translated ahead (used and dropped), and its translator and engines
+        self._shared = shared if round_trip and translator is None else None
         self.engine_error: str | None = None
         # round trips translated ahead (the last two prefetches); one engine user at a time
         self._prefetched: deque[dict[tuple[str, str, tuple[str, ...]], list[Optional[str]]]] = deque(maxlen=2)
-        self._engine_lock = threading.Lock()
+        self._engine_lock = self._shared.engine_lock if self._shared is not None else threading.Lock()
         self._memo_lock = threading.Lock()
         self._background: Optional[threading.Thread] = None
         self.translator = translator
         self._own_translator = False
-        if round_trip and translator is None:
+        if self._shared is not None:
+            self._shared.wait()
+            self.translator = self._shared.translator
+        elif round_trip and translator is None:
             from pipeline.translate.translator import Translator
             self.translator = Translator(_without_cache(cfg.translation))
             self._own_translator = True
         if not round_trip:
             self.translator = None
-        if detector is None:
-            from pipeline.langid.detector import LanguageDetector
-            detector = LanguageDetector(cfg.langid)
+        if detector is None:  # the process's own: it remembers what the detect stage saw
+            from pipeline import runtime
+            detector = runtime.detector(cfg)
         self.detector = detector
 
     def close(self) -> None:
@@ -167,8 +305,10 @@ class QualityScorer:
             return [None] * len(texts)
         try:
             key = (src, tgt, tuple(texts))
-            with self._memo_lock:
-                out = next((done[key] for done in self._prefetched if key in done), None)
+            out = self._shared.take(key) if self._shared is not None else None
+            if out is None:
+                with self._memo_lock:
+                    out = next((done[key] for done in self._prefetched if key in done), None)
             if out is None:
                 with self._engine_lock:
                     out = [r.text for r in self.translator.translate(texts, src, tgt)]
@@ -202,27 +342,11 @@ class QualityScorer:
             self._background = None
 
     def _prefetch(self, documents) -> None:
-        done: dict[tuple[str, str, tuple[str, ...]], list[Optional[str]]] = {}
-        requests = []
-        for src, tgt, side, skip in (("es", "en", 0, "en"), ("en", "es", 1, "es")):
-            batches = list(dict.fromkeys(tuple(p[side] for p, o in zip(pairs, origins) if o != skip)
-                                         for pairs, origins in documents))
-            batches = [b for b in batches if b]
-            if batches:
-                requests.append({"src": src, "tgt": tgt, "batches": batches})
-        try:
-            with self._engine_lock:
-                if hasattr(self.translator, "translate_directions"):  # both directions' engines at once
-                    answers = self.translator.translate_directions(
-                        [{**r, "batches": [list(b) for b in r["batches"]]} for r in requests])
-                else:
-                    answers = [self.translator.translate_many([list(b) for b in r["batches"]], r["src"], r["tgt"])
-                               for r in requests]
-        except Exception:  # noqa: BLE001 - score() translates these itself and records the error
-            answers = []
-        for r, results in zip(requests, answers):
-            for b, res in zip(r["batches"], results):
-                done[(r["src"], r["tgt"], b)] = [x.text for x in res]
+        if self._shared is not None:  # what the batch task translated ahead is not translated again
+            documents = [(pairs, origins) for pairs, origins in documents
+                         if not all(self._shared.has(k) for k in _round_trip_keys(pairs, origins))]
+        with self._engine_lock:
+            done = translate_round_trips(self.translator, documents)
         with self._memo_lock:
             self._prefetched.append(done)
 

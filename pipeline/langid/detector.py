@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import os
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Sequence
@@ -306,6 +307,16 @@ class LanguageDetector:
         others = tuple(c for c in self.config.other_languages if c not in self.languages)
         self._all = self.languages + others
         self._lingua_codes = tuple(dict.fromkeys(self._all + _LINGUA_CODES))
+        # context-free answers of the last texts seen (``detect``, and ``detect_document``'s first pass):
+        # the quality score asks again about sides that the detect stage has already seen. Bounded.
+        self._answers: OrderedDict[str, Detection] = OrderedDict()
+
+    REMEMBERED = 10_000  # texts (a batch of 200 news articles has ~5,000); a Detection is a few hundred bytes
+
+    def _remember(self, text: str, answer: Detection) -> None:
+        self._answers[text] = answer
+        if len(self._answers) > self.REMEMBERED:
+            self._answers.popitem(last=False)
 
     # -- public --------------------------------------------------------------------------------------
 
@@ -318,7 +329,11 @@ class LanguageDetector:
         >>> LanguageDetector().detect("🇻🇪 @Fariacrt 4/7/2022").reason
         'no_linguistic_content'
         """
-        return self._detect(text, context=0.0)
+        answer = self._answers.get(text)
+        if answer is None:
+            answer = self._detect(text, context=0.0)
+            self._remember(text, answer)
+        return answer
 
     def detect_many(self, texts: Sequence[str]) -> list[Detection]:
         """``detect`` for each text, without context; a text repeated in the batch is analysed once.
@@ -346,6 +361,8 @@ class LanguageDetector:
                 p = prepared[t] = self._prepare(t)
             pre.append(p)
         first = [self._decide(p, 0.0) for p in pre]
+        for t, d in zip(texts, first):
+            self._remember(t, d)
         if not self.config.use_context or len(self.languages) != 2:
             return first
         cap = self.config.context_weight

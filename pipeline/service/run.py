@@ -294,6 +294,7 @@ def run(args: argparse.Namespace) -> int:
     import luigi
 
     from pipeline import runtime
+    from pipeline.corpus import quality
     from pipeline.tasks import BuildCorpus
     from pipeline.tasks.base import get_config, list_inputs
     from pipeline.tasks.luigi_internals import forget_task_instances
@@ -354,6 +355,8 @@ def run(args: argparse.Namespace) -> int:
     # tasks cache their fingerprints; a second run in the same process must see changed inputs
     forget_task_instances()
     task = task.clone()
+    # every task in this process: the batch task may translate the export's round trips ahead
+    quality.HANDOFF["enabled"] = not args.scheduler_url and args.workers == 1
     started = time.monotonic()
     logs_before = task_log_states(out) if remote else {}
     link = output / "corpus"
@@ -367,7 +370,12 @@ def run(args: argparse.Namespace) -> int:
             kwargs = {"scheduler_url": args.scheduler_url}
         else:
             kwargs = {"local_scheduler": True}
-        result = luigi.build([task], workers=args.workers, detailed_summary=True, log_level="WARNING", **kwargs)
+        try:
+            result = luigi.build([task], workers=args.workers, detailed_summary=True, log_level="WARNING",
+                                 **kwargs)
+        finally:
+            quality.close_shared_round_trips()
+            quality.HANDOFF["enabled"] = False
     elapsed = time.monotonic() - started
     if remote:
         upload_task_logs(out, logs_before)

@@ -7,6 +7,7 @@ import os
 import shutil
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import luigi
@@ -90,21 +91,56 @@ class ProcessDocuments(PipelineTask):
             storage.write_bytes(path, json.dumps(record, indent=1).encode())
         return path
 
+    CHUNK = 25  # documents per engine pass; the next chunk's earlier stages run meanwhile
+
     def run(self):
+        """The stages before translation run for the next chunk of documents in a helper thread while the
+        engine translates the current one (the engine's processes and this process's Python then use both
+        cores); the stage after translation follows in the same helper thread. Chunks are translated in
+        order, so each document's result is what stage-by-stage gives it (a segment an earlier document
+        translates is a cache hit for a later one, as before)."""
         self.write_batch_list()
         chains = [document_chain(p, self.output_dir, self.config_path) for p in self.doc_paths]
         steps, n = len(CHAIN), len(chains)
-        seconds: dict[str, float] = {}
-        for k, stage in enumerate(CHAIN):
-            started = time.monotonic()
-            todo = [chain[k] for chain in chains if not chain[k].complete()]
-            if stage is TranslateSegments:
-                TranslateSegments.run_many(todo)  # one engine pass per direction for the whole batch
-            else:
-                for task in todo:
+        t = CHAIN.index(TranslateSegments)
+        seconds = dict.fromkeys((stage.stage for stage in CHAIN), 0.0)  # time in each stage, either thread
+
+        def run_stages(chunk, ks) -> None:
+            for k in ks:
+                started = time.monotonic()
+                for task in [chain[k] for chain in chunk if not chain[k].complete()]:
                     task.run()
-            seconds[stage.stage] = time.monotonic() - started
-            self.progress(f"{stage.stage}: {n}/{n} documents", int(100 * (k + 1) / steps))
+                seconds[CHAIN[k].stage] += time.monotonic() - started
+
+        handoff = corpus_quality.round_trip_handoff(self.cfg)  # None unless the export runs in this process
+
+        def finish(chunk) -> None:
+            run_stages(chunk, range(t + 1, steps))
+            if handoff is not None:  # the quality score's round trips, translated while later chunks run
+                last = [(chain[-1], read_stage(chain[-1].output().path)) for chain in chunk]
+                handoff.start(corpus_logic._likely_pairs([corpus_logic.DocumentResult(task.doc_id, header, segs)
+                                                          for task, (header, segs) in last]))
+
+        chunks = [chains[i:i + self.CHUNK] for i in range(0, n, self.CHUNK)]
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-stages")
+        pending = []
+        try:
+            prepared = pool.submit(run_stages, chunks[0], range(t)) if chunks else None
+            for i, chunk in enumerate(chunks):
+                prepared.result()
+                if i + 1 < len(chunks):
+                    prepared = pool.submit(run_stages, chunks[i + 1], range(t))
+                started = time.monotonic()
+                TranslateSegments.run_many([chain[t] for chain in chunk if not chain[t].complete()])
+                seconds[TranslateSegments.stage] += time.monotonic() - started
+                pending.append(pool.submit(finish, chunk))
+                done = min(n, (i + 1) * self.CHUNK)
+                self.progress(f"translate: {done}/{n} documents", int(95 * done / n))
+            for f in pending:
+                f.result()
+            self.progress(f"repair: {n}/{n} documents", 100)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
         self.write_batch_list(seconds)
         forget_task_instances()
 

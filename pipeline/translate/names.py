@@ -19,16 +19,17 @@ _WORD = r"\p{Lu}[\p{Ll}\p{Lu}'’\-]*\p{L}"
 # Capitalised words not glued to a handle/hashtag/placeholder; runs separated by one space.
 _NAME_RUN = regex.compile(rf"(?<![\w@#⟦])({_WORD}(?: {_WORD})*)(?![\w⟧])", regex.V1)
 # Spanish transliterations of (mostly Russian/Arabic) names vs English ones; applied after accents go.
-_FOLDS = [
+_FOLDS = [(regex.compile(pat), rep) for pat, rep in [
     (r"gu(?=[ei])", "g"),  # Serguéi -> sergei
     (r"(?<=[aeiou])j(?=[aeiou])", "kh"),  # Zajárova -> zakharova
     (r"ey\b", "ei"), (r"iy\b", "i"), (r"y\b", "i"),  # Sergey/Dmitriy/Dmitry -> sergei/dmitri
     (r"sch", "sh"), (r"ph", "f"),
-]
+]]
 _STOP = {"The", "A", "An", "In", "On", "At", "El", "La", "Los", "Las", "He", "She", "It", "This", "That",
          "But", "And", "President", "Minister", "Foreign", "Mr", "Ms", "Mrs"}
 
 
+@lru_cache(maxsize=8192)  # a document's names come back in every segment; bounded
 def fold(name: str) -> str:
     """Key under which spelling variants of a name meet.
 
@@ -42,7 +43,7 @@ def fold(name: str) -> str:
     s = "".join(c for c in unicodedata.normalize("NFD", name) if unicodedata.category(c) != "Mn").lower()
     s = s.replace("’", "'")
     for pat, rep in _FOLDS:
-        s = regex.sub(pat, rep, s)
+        s = pat.sub(rep, s)
     return s
 
 
