@@ -190,12 +190,19 @@ def main(argv: list[str] | None = None) -> int:
         for name, s in sorted(breakdown.items(), key=lambda kv: -kv[1]):
             print(f"  {name:22s} {s:7.2f} s  {100 * s / total:5.1f}%")
         print(f"no-change rerun: {rerun:.2f} s = {100 * rerun / pipe_runs[-1]:.1f}% of the first run")
-        tr, proc = timed([*PIPELINE, "translate", "--from", "en", "--to", "es", "--no-cache"], "\n".join(en) + "\n")
-        if proc.returncode != 0:
-            raise SystemExit(f"pipeline translate failed: {proc.stderr[-2000:]}")
-        raw_en = raw_engine(en, "eng-spa")
-        print(f"pipeline translate en->es, {len(en)} lines through the CLI: {tr:.2f} s; raw apertium -u eng-spa "
-              f"on the same lines: {raw_en:.2f} s; CLI/raw {tr / raw_en:.2f}")
+        # alternated, --runs times each: one pair of runs says little on a machine with other load
+        trs, raws = [], []
+        for _ in range(args.runs):
+            tr, proc = timed([*PIPELINE, "translate", "--from", "en", "--to", "es", "--no-cache"],
+                             "\n".join(en) + "\n")
+            if proc.returncode != 0:
+                raise SystemExit(f"pipeline translate failed: {proc.stderr[-2000:]}")
+            trs.append(tr)
+            raws.append(raw_engine(en, "eng-spa"))
+        tr, raw_en = statistics.median(trs), statistics.median(raws)
+        print(f"pipeline translate en->es, {len(en)} lines through the CLI: {tr:.2f} s (runs: "
+              f"{', '.join(f'{t:.2f}' for t in trs)}); raw apertium -u eng-spa on the same lines: {raw_en:.2f} s "
+              f"(runs: {', '.join(f'{t:.2f}' for t in raws)}); CLI/raw {tr / raw_en:.2f} (medians)")
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
