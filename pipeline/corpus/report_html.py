@@ -20,6 +20,7 @@ import os
 import re
 import statistics
 import time
+from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -366,6 +367,17 @@ def render_report(version_dir: Path, previous_dir: Path | None = None, *, export
     publication of the same version from the log, so a rerun (after a kill, or after ``pipeline rerun``
     set the version aside) writes the same bytes.
     """
+    return "".join(_render_chunks(version_dir, previous_dir, exporting=exporting))
+
+
+def _render_chunks(version_dir: Path, previous_dir: Path | None = None, *,
+                   exporting: bool = False) -> Iterator[str]:
+    """``render_report``'s page in the pieces the template produces them, so ``write_report`` can stream
+    them to the file: the page has a row per document and per file, and joining it in memory (Jinja's
+    ``render`` first lists every piece) made the export's peak grow with the corpus.
+
+    Per pair only what the page needs is kept: numbers for the charts in typed arrays (8 bytes each), and
+    the id and digest of every pair only when there is a previous version to compare with."""
     import jinja2
 
     folder = Path(version_dir)
@@ -386,16 +398,15 @@ def render_report(version_dir: Path, previous_dir: Path | None = None, *, export
             row["status"] = str(d.get("status") or "ok")
             row["reason"] = str(d.get("reason") or "")
 
-    lengths: list[float] = []
-    ratios: list[float] = []
-    confidences: list[float] = []
-    qualities: list[float] = []
+    lengths = array("q")  # words: integers, as the chart's median is printed
+    ratios, confidences, qualities = array("d"), array("d"), array("d")
+    compare = previous_dir is not None and Path(previous_dir).is_dir()
     single: dict[str, list[dict[str, Any]]] = defaultdict(list)  # rule -> examples from one-rule pairs
     multi: dict[str, list[dict[str, Any]]] = defaultdict(list)  # fallbacks from pairs with several rules
     rule_counts: Counter[str] = Counter()
     for n, p in _jsonl(folder / "es-en.jsonl"):
         rid = p.get("id")
-        if isinstance(rid, str):
+        if compare and isinstance(rid, str):
             cur.pair_lines[rid] = (n, _pair_digest(p))
         row = doc_row(_doc_of(p))
         row["pairs"] += 1
@@ -499,7 +510,7 @@ def render_report(version_dir: Path, previous_dir: Path | None = None, *, export
 
     prev = None
     diff = None
-    if previous_dir is not None and Path(previous_dir).is_dir():
+    if compare:
         prev = _version(Path(previous_dir))
         _index_pairs(prev)
         prev_rel = os.path.relpath(prev.folder, folder)
@@ -520,7 +531,7 @@ def render_report(version_dir: Path, previous_dir: Path | None = None, *, export
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     acc = cur.report.get("accounting") if isinstance(cur.report.get("accounting"), dict) else {}
-    return env.get_template("report.html.j2").render(
+    return env.get_template("report.html.j2").generate(
         version=cur.id, counts=cur.counts(), accounting=acc, identity=_identity(cur, prev, exporting),
         previous=prev.id if prev else None, diff=diff, docs=rows, hidden_docs=hidden,
         has_quality=bool(qualities), charts=charts,
@@ -544,10 +555,10 @@ def write_report(version_dir: Path, previous_dir: Path | None = None, output: Pa
     from pipeline.io import atomic_open
 
     folder = Path(version_dir)
-    page = render_report(folder, previous_dir, exporting=exporting)
     target = Path(output) if output else folder / "report.html"
     with atomic_open(target) as fh:
-        fh.write(page)
+        for chunk in _render_chunks(folder, previous_dir, exporting=exporting):
+            fh.write(chunk)
     manifest_path = folder / "manifest.json"
     if output is None and manifest_path.is_file():
         manifest = _json(manifest_path)
