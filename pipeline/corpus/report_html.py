@@ -563,10 +563,9 @@ def write_report(version_dir: Path, previous_dir: Path | None = None, output: Pa
     if output is None and manifest_path.is_file():
         manifest = _json(manifest_path)
         if isinstance(manifest.get("files"), dict):  # add or update the page's entry, as the export lists files
-            from pipeline.corpus.writers import file_digest
+            from pipeline.corpus.writers import file_digest, write_json
 
             sha, lines = file_digest(target)
             manifest["files"]["report.html"] = {"sha256": sha, "lines": lines, "bytes": target.stat().st_size}
-            with atomic_open(manifest_path) as fh:
-                fh.write(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+            write_json(manifest_path, manifest)
     return target
