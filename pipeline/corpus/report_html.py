@@ -391,12 +391,13 @@ def _render_chunks(version_dir: Path, previous_dir: Path | None = None, *,
                          "edits": 0, "review": 0, "quality": []}
         return docs[doc]
 
-    inputs = cur.report.get("inputs") if isinstance(cur.report.get("inputs"), list) else []
-    for d in inputs:
+    inputs = cur.report.pop("inputs", None)  # one record per document: read here, then let go
+    for d in inputs if isinstance(inputs, list) else []:
         if isinstance(d, dict) and d.get("doc"):
             row = doc_row(str(d["doc"]))
             row["status"] = str(d.get("status") or "ok")
             row["reason"] = str(d.get("reason") or "")
+    del inputs
 
     lengths = array("q")  # words: integers, as the chart's median is printed
     ratios, confidences, qualities = array("d"), array("d"), array("d")
