@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.config import FilterConfig
-from pipeline.corpus.filters import filter_pairs
+from pipeline.corpus.filters import DigestSet, filter_pairs
 
 
 @pytest.mark.parametrize("es,en,reason", [
@@ -43,3 +45,35 @@ def test_filters_can_be_switched_off():
     cfg = FilterConfig(check_numbers=False, dedup=False, near_dedup=False)
     pairs = [{"es": "Son 5 casas.", "en": "There are 6 houses."}] * 2
     assert len(filter_pairs(pairs, cfg).kept) == 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.integers(0, 2**64 - 1), st.integers(0, 40)), max_size=300))
+def test_digest_set_behaves_as_a_set(keys):
+    """The duplicate filter's compact table answers as a Python set would, through its resizes, for
+    digests 0 and 2**64 - 1 and for runs of keys that land in neighbouring slots."""
+    compact, plain = DigestSet(capacity=4), set()
+    for k in keys:
+        assert compact.add(k) == (k in plain)
+        plain.add(k)
+        assert len(compact) == len(plain)
+    assert all(k in compact for k in plain)
+    assert not any(k in compact for k in range(41, 60) if k not in plain)
+
+
+def test_duplicate_digests_take_a_few_bytes_each():
+    """50,000 digests (a corpus of ~10,000 articles) fit in the table's array: no object per digest."""
+    import random
+    import tracemalloc
+
+    rng = random.Random(0)
+    keys = [rng.getrandbits(64) for _ in range(50_000)]
+    tracemalloc.start()
+    try:
+        table = DigestSet()
+        for k in keys:
+            table.add(k)
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert len(table) == len(set(keys)) and held <= 32 * len(keys)

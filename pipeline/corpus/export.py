@@ -20,7 +20,7 @@ from pipeline.corpus import schema
 from pipeline.corpus.card import dataset_card
 from pipeline.corpus.quality import QualityScorer
 from pipeline.corpus.report import ReportBuilder
-from pipeline.corpus.writers import JsonlWriter, ParallelWriter, file_digest, write_text
+from pipeline.corpus.writers import JsonlWriter, ParallelWriter, file_digest, write_json, write_text
 
 CORPUS_FILES = ("es-en.jsonl", "es-en.parquet", "es-en.tsv", "es-en.origin.tsv", "es-en.es", "es-en.en",
                 "es-en.tmx", "provenance.jsonl", "rejected.jsonl", "review.jsonl", "README.md")
@@ -180,7 +180,7 @@ def write_corpus(folder: Path, docs: Iterable[DocumentResult], cfg: Config, vers
                            written=recount(folder), segments=segments_in_stage_files)
     summary["quality"] = {"model": quality_model_summary(scorer), "min_quality": min_quality,
                           "engine_error": getattr(scorer, "engine_error", None)}
-    write_text(folder / "report.json", json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    write_json(folder / "report.json", summary)
     write_text(folder / "README.md", dataset_card(summary, cfg, version))
     files = {}
     for path in sorted(folder.rglob("*")):
@@ -190,7 +190,7 @@ def write_corpus(folder: Path, docs: Iterable[DocumentResult], cfg: Config, vers
     manifest = {"version": version, "pairs": out.count, "rejects": rejected.count, "files": files,
                 "accounting_holds": summary["accounting"]["holds"], "engines": engines}
     # the manifest is written last: its presence marks the version complete
-    write_text(folder / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    write_json(folder / "manifest.json", manifest)
     return manifest
 
 

@@ -20,6 +20,7 @@ import os
 import re
 import statistics
 import time
+from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -366,6 +367,17 @@ def render_report(version_dir: Path, previous_dir: Path | None = None, *, export
     publication of the same version from the log, so a rerun (after a kill, or after ``pipeline rerun``
     set the version aside) writes the same bytes.
     """
+    return "".join(_render_chunks(version_dir, previous_dir, exporting=exporting))
+
+
+def _render_chunks(version_dir: Path, previous_dir: Path | None = None, *,
+                   exporting: bool = False) -> Iterator[str]:
+    """``render_report``'s page in the pieces the template produces them, so ``write_report`` can stream
+    them to the file: the page has a row per document and per file, and joining it in memory (Jinja's
+    ``render`` first lists every piece) made the export's peak grow with the corpus.
+
+    Per pair only what the page needs is kept: numbers for the charts in typed arrays (8 bytes each), and
+    the id and digest of every pair only when there is a previous version to compare with."""
     import jinja2
 
     folder = Path(version_dir)
@@ -379,23 +391,23 @@ def render_report(version_dir: Path, previous_dir: Path | None = None, *, export
                          "edits": 0, "review": 0, "quality": []}
         return docs[doc]
 
-    inputs = cur.report.get("inputs") if isinstance(cur.report.get("inputs"), list) else []
-    for d in inputs:
+    inputs = cur.report.pop("inputs", None)  # one record per document: read here, then let go
+    for d in inputs if isinstance(inputs, list) else []:
         if isinstance(d, dict) and d.get("doc"):
             row = doc_row(str(d["doc"]))
             row["status"] = str(d.get("status") or "ok")
             row["reason"] = str(d.get("reason") or "")
+    del inputs
 
-    lengths: list[float] = []
-    ratios: list[float] = []
-    confidences: list[float] = []
-    qualities: list[float] = []
+    lengths = array("q")  # words: integers, as the chart's median is printed
+    ratios, confidences, qualities = array("d"), array("d"), array("d")
+    compare = previous_dir is not None and Path(previous_dir).is_dir()
     single: dict[str, list[dict[str, Any]]] = defaultdict(list)  # rule -> examples from one-rule pairs
     multi: dict[str, list[dict[str, Any]]] = defaultdict(list)  # fallbacks from pairs with several rules
     rule_counts: Counter[str] = Counter()
     for n, p in _jsonl(folder / "es-en.jsonl"):
         rid = p.get("id")
-        if isinstance(rid, str):
+        if compare and isinstance(rid, str):
             cur.pair_lines[rid] = (n, _pair_digest(p))
         row = doc_row(_doc_of(p))
         row["pairs"] += 1
@@ -499,7 +511,7 @@ def render_report(version_dir: Path, previous_dir: Path | None = None, *, export
 
     prev = None
     diff = None
-    if previous_dir is not None and Path(previous_dir).is_dir():
+    if compare:
         prev = _version(Path(previous_dir))
         _index_pairs(prev)
         prev_rel = os.path.relpath(prev.folder, folder)
@@ -520,7 +532,7 @@ def render_report(version_dir: Path, previous_dir: Path | None = None, *, export
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     acc = cur.report.get("accounting") if isinstance(cur.report.get("accounting"), dict) else {}
-    return env.get_template("report.html.j2").render(
+    return env.get_template("report.html.j2").generate(
         version=cur.id, counts=cur.counts(), accounting=acc, identity=_identity(cur, prev, exporting),
         previous=prev.id if prev else None, diff=diff, docs=rows, hidden_docs=hidden,
         has_quality=bool(qualities), charts=charts,
@@ -544,18 +556,17 @@ def write_report(version_dir: Path, previous_dir: Path | None = None, output: Pa
     from pipeline.io import atomic_open
 
     folder = Path(version_dir)
-    page = render_report(folder, previous_dir, exporting=exporting)
     target = Path(output) if output else folder / "report.html"
     with atomic_open(target) as fh:
-        fh.write(page)
+        for chunk in _render_chunks(folder, previous_dir, exporting=exporting):
+            fh.write(chunk)
     manifest_path = folder / "manifest.json"
     if output is None and manifest_path.is_file():
         manifest = _json(manifest_path)
         if isinstance(manifest.get("files"), dict):  # add or update the page's entry, as the export lists files
-            from pipeline.corpus.writers import file_digest
+            from pipeline.corpus.writers import file_digest, write_json
 
             sha, lines = file_digest(target)
             manifest["files"]["report.html"] = {"sha256": sha, "lines": lines, "bytes": target.stat().st_size}
-            with atomic_open(manifest_path) as fh:
-                fh.write(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+            write_json(manifest_path, manifest)
     return target

@@ -189,6 +189,15 @@ def write_text(path: Path, text: str) -> None:
         fh.write(text)
 
 
+def write_json(path: Path, obj: Any) -> None:
+    """``obj`` as indented, key-sorted JSON and a newline, streamed to the file: the same bytes as
+    ``json.dumps(...) + "\n"`` without the whole text (and the list of its pieces) in memory; report.json
+    and manifest.json have an entry per input document."""
+    with atomic_open(path) as fh:
+        json.dump(obj, fh, ensure_ascii=False, indent=2, sort_keys=True)
+        fh.write("\n")
+
+
 def file_digest(path: Path) -> tuple[str, int]:
     """(sha256, line count) of a file."""
     h = hashlib.sha256()

@@ -215,6 +215,8 @@ class ExportCorpus(CorpusTask):
 
         try:
             manifest = corpus_logic.write_corpus(tmp, documents(), self.cfg, version=self.fingerprint())
+            # its file list has an entry per document; only the two counts are needed from here on
+            manifest = {"pairs": manifest["pairs"], "rejects": manifest["rejects"]}
             # The page compares with the version published before this one (the one `corpus` points at now).
             previous = corpus_logic.stage_previous(self.output_dir, final) if remote \
                 else report_html.previous_version(final)
