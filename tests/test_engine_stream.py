@@ -189,7 +189,7 @@ def test_real_engine_restarts_after_kill_with_the_same_output():
 @needs_apertium
 def test_groups_translate_as_separate_calls():
     stream, fresh = ApertiumEngine(), ApertiumEngine(persistent=False)
-    groups = [["known", "It is said."], [], ["Otherwise there reputedly looms the threat.", ""], ["known"]]
+    groups = [["known", "It is said."], [], ["Otherwise there reputedly looms the threat.", ""], ["known"]] * 3
     assert stream.translate_groups(groups, "en", "es") == [fresh.translate_batch(g, "en", "es") for g in groups]
     stream.close()
 
@@ -197,4 +197,49 @@ def test_groups_translate_as_separate_calls():
 def test_groups_keep_their_own_blocks(fake):
     eng = fake()
     assert eng.translate_groups([["a", "b"], [], ["c\nd", ""]], "es", "en") == [["A", "B"], [], ["C D", ""]]
+    eng.close()
+
+
+STATEFUL_TAGGER = textwrap.dedent("""\
+    #!{python}
+    # Like apertium-tagger, it keeps state across NUL-flushed blocks: each block gets the number of
+    # blocks this process has seen before it, so a tagger reused across groups shows up in the output.
+    import os, sys
+    seen, buf = 0, b""
+    while True:
+        chunk = os.read(0, 65536)
+        if not chunk:
+            sys.exit(0)
+        buf += chunk
+        while b"\\0" in buf:
+            block, buf = buf.split(b"\\0", 1)
+            if b"TAGGERCRASH" in block:
+                sys.exit(3)
+            head, _, body = block.rpartition(b"]\\n\\n")
+            os.write(1, head + b"]\\n\\n" + b"n" + str(seen).encode() + b" " + body + b"\\0")
+            seen += 1
+    """)
+
+
+def test_groups_stream_through_a_fresh_tagger_each(fake, tmp_path):
+    """More groups than taggers at once, empty groups between them: every group gets its own tagger
+    (the counts start again at 0) and the blocks come back in order, through front and back streams."""
+    tagger = tmp_path / "bin" / "apertium-tagger"
+    tagger.parent.mkdir()
+    tagger.write_text(STATEFUL_TAGGER.format(python=sys.executable))
+    tagger.chmod(0o755)
+    script = str(tmp_path / "fake_engine.py")
+    (tmp_path / "fake_engine.py").write_text(FAKE)
+    upper = (sys.executable, script, str(tmp_path / "pids"))
+    eng = ApertiumEngine(timeout_s=20, pipelines={"spa-eng": (upper, (str(tagger),), upper)})
+    groups = [[f"g{g} s{i}" for i in range(g % 4)] for g in range(11)]
+    groups[5] = ["", "solo"]
+    out = eng.translate_groups(groups, "es", "en")
+    assert out[5] == ["", "N0 SOLO"]
+    for g in (g for g in range(11) if g != 5):
+        assert out[g] == [f"N{i} G{g} S{i}" for i in range(g % 4)]
+    assert len(pids_of(tmp_path / "pids")) == 2  # front and back stayed up: one process each
+    with pytest.raises(EngineError, match="apertium-tagger exited 3"):
+        eng.translate_groups([["uno"], ["taggercrash"], ["dos"]], "es", "en")
+    assert eng.translate_groups([["uno"], ["dos"]], "es", "en") == [["N0 UNO"], ["N0 DOS"]]  # restarted
     eng.close()

@@ -22,7 +22,6 @@ import shutil
 import subprocess
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
@@ -333,47 +332,22 @@ class ApertiumEngine:
         deadline = time.monotonic() + self.timeout_s
         front, tagger, back = split_at_tagger(programs)
         blocks = [deformat(flats[g][i], n) for n, (g, i) in enumerate(todo)]
+        sizes: list[int] = []  # blocks per group, in order: one fresh tagger each
+        for n, (g, _) in enumerate(todo):
+            if n and todo[n - 1][0] == g:
+                sizes[-1] += 1
+            else:
+                sizes.append(1)
         try:
-            if front:
-                blocks = self._stream(mode, "front", front).call(b"".join(blocks), len(todo), deadline)
-                blocks = [b + b"\0" for b in blocks]
-            if tagger is not None:
-                runs, start = [], 0
-                while start < len(todo):  # one fresh tagger per group
-                    end = start
-                    while end < len(todo) and todo[end][0] == todo[start][0]:
-                        end += 1
-                    runs.append(blocks[start:end])
-                    start = end
-                if len(runs) == 1:
-                    blocks = self._tag(tagger, runs[0], deadline)
-                else:  # the taggers of several groups run side by side (separate processes, both cores)
-                    with ThreadPoolExecutor(max_workers=min(TAGGERS, len(runs))) as pool:
-                        blocks = [b for out in pool.map(lambda run: self._tag(tagger, run, deadline), runs)
-                                  for b in out]
-            if back:
-                blocks = self._stream(mode, "back", back).call(b"".join(blocks), len(todo), deadline)
+            relay = _Relay(self._stream(mode, "front", front) if front else None, tagger,
+                           self._stream(mode, "back", back) if back else None, sizes, deadline)
+            blocks = relay.run(blocks)
         except EngineError:
             self.close(kill=True)  # start clean: a half-read stream cannot be trusted
             raise
         for (g, i), block in zip(todo, blocks):
-            outs[g][i] = reformat(block.rstrip(b"\0").decode("utf-8", "replace"))
+            outs[g][i] = reformat(block.decode("utf-8", "replace"))
         return outs
-
-    def _tag(self, argv, blocks: list[bytes], deadline: float) -> list[bytes]:
-        try:
-            proc = subprocess.run(list(argv), input=b"".join(blocks), capture_output=True,
-                                  timeout=max(0.001, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired as exc:
-            raise EngineTimeout(f"apertium-tagger ran past its timeout on {len(blocks)} segments") from exc
-        except OSError as exc:
-            raise EngineError(f"cannot run {argv[0]}: {exc}") from exc
-        parts = proc.stdout.split(b"\0")
-        # At end of input a NUL-flushing program may add empty blocks; anything else is out of step.
-        if proc.returncode != 0 or len(parts) <= len(blocks) or any(p.strip() for p in parts[len(blocks):]):
-            raise EngineError(f"apertium-tagger exited {proc.returncode} with {len(parts) - 1} blocks for "
-                              f"{len(blocks)}: {proc.stderr.decode('utf-8', 'replace').strip()[:300]}")
-        return [p + b"\0" for p in parts[:len(blocks)]]
 
     def _process_batch(self, flat: list[str], src: str, tgt: str) -> list[str]:
         doc = "\n".join(f"<p>{html.escape(t, quote=False)}</p>" for t in flat) + "\n"
@@ -395,3 +369,208 @@ class ApertiumEngine:
         for stream in self._streams.values():
             stream.close(kill)
         self._streams.clear()
+
+
+class _Relay:
+    """Blocks through the front stream, a fresh tagger per group and the back stream, all at once.
+
+    Each part runs as soon as blocks reach it: the front's output goes to the taggers block by block
+    (at most ``TAGGERS`` alive, started in group order), their output to the back stream in group order.
+    Every program of the mode works at the same time, as in one ``apertium`` process chain, instead of
+    the front finishing all blocks before the first tagger starts. The bytes each program sees are the
+    same as when the parts run one after the other, so the output is too.
+    """
+
+    def __init__(self, front: "ApertiumStream | None", tagger, back: "ApertiumStream | None",
+                 sizes: list[int], deadline: float):
+        self.front, self.tagger, self.back = front, tagger, back
+        self.sizes, self.deadline = sizes, deadline
+        self.taggers: list[_Tagger] = []
+
+    def run(self, blocks: list[bytes]) -> list[bytes]:
+        n = len(blocks)
+        try:
+            return self._run(blocks, n)
+        finally:
+            for t in self.taggers:
+                t.kill()
+
+    def _run(self, blocks: list[bytes], n: int) -> list[bytes]:
+        front_out: list[bytes] = [] if self.front else [b[:-1] for b in blocks]  # blocks without their NUL
+        mid_out: list[bytes] = []  # the taggers' blocks, in order (or the front's when there is no tagger)
+        back_out: list[bytes] = []
+        writes: dict[int, bytearray] = {}
+        if self.front:
+            writes[self.front.stdin] = bytearray(b"".join(blocks))
+        front_buf, back_buf = bytearray(), bytearray()
+        starts = [0]
+        for s in self.sizes:
+            starts.append(starts[-1] + s)
+        next_group = 0  # the next group whose tagger has not started
+        fed = 0  # front blocks handed on (to taggers, or to the back stream without a tagger)
+        head = 0  # the group whose tagger output goes to the back stream now
+        sent_mid = 0  # middle blocks written to the back stream
+        while True:
+            # hand front blocks on as they arrive
+            if self.tagger is None:
+                while fed < len(front_out):
+                    mid_out.append(front_out[fed])
+                    fed += 1
+            else:
+                while next_group < len(self.sizes) and sum(t.alive for t in self.taggers) < TAGGERS \
+                        and len(front_out) > starts[next_group]:
+                    self.taggers.append(_Tagger(self.tagger, self.sizes[next_group]))
+                    next_group += 1
+                for g, t in enumerate(self.taggers):
+                    while t.fed < t.size and starts[g] + t.fed < len(front_out):
+                        t.write(front_out[starts[g] + t.fed] + b"\0")
+                        if t.fed == t.size:
+                            t.end_input()
+                while head < len(self.taggers):  # the taggers' blocks go on in group order
+                    t = self.taggers[head]
+                    mid_out += t.out[t.ready:]
+                    t.ready = len(t.out)
+                    if not t.done:
+                        break
+                    head += 1
+            if self.back:
+                while sent_mid < len(mid_out):
+                    writes.setdefault(self.back.stdin, bytearray()).extend(mid_out[sent_mid] + b"\0")
+                    sent_mid += 1
+            final = back_out if self.back else mid_out
+            if len(final) == n and (self.tagger is None or all(t.done for t in self.taggers)):
+                return final[:n]
+            # wait for the next thing any part can do
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                raise EngineTimeout(f"apertium ran past its timeout on {n} segments")
+            rlist = []
+            if self.front and len(front_out) < n:
+                rlist.append(self.front.stdout)
+            if self.back and len(back_out) < n:
+                rlist.append(self.back.stdout)
+            rlist += [t.stdout for t in self.taggers if t.reading]
+            wlist = [fd for fd, buf in writes.items() if buf]
+            wlist += [t.stdin for t in self.taggers if t.pending]
+            readable, writable, _ = select.select(rlist, wlist, [], remaining)
+            for fd in writable:
+                tagger = next((t for t in self.taggers if t.pending and t.stdin == fd), None)  # fds are reused
+                if tagger is not None:
+                    tagger.flush()
+                    continue
+                buf = writes[fd]
+                try:
+                    del buf[:os.write(fd, bytes(buf[:65536]))]
+                except BlockingIOError:
+                    pass
+                except BrokenPipeError:
+                    buf.clear()  # a program died: its exit shows up as EOF below
+            for fd in readable:
+                if self.front and fd == self.front.stdout:
+                    self._read(self.front, front_buf, front_out, n)
+                elif self.back and fd == self.back.stdout:
+                    self._read(self.back, back_buf, back_out, n)
+                else:
+                    next(t for t in self.taggers if t.reading and t.stdout == fd).read()
+
+    @staticmethod
+    def _read(stream: "ApertiumStream", buf: bytearray, out: list[bytes], n: int) -> None:
+        chunk = os.read(stream.stdout, 1 << 16)
+        if not chunk:
+            raise stream._died()
+        buf += chunk
+        while True:
+            end = buf.find(b"\0")
+            if end < 0:
+                break
+            out.append(bytes(buf[:end]))
+            del buf[:end + 1]
+        if len(out) > n or (len(out) == n and buf):  # more output than blocks sent: out of step
+            stream.close(kill=True)
+            raise EngineError(f"apertium returned {len(out)} blocks for {n} segments")
+
+
+class _Tagger:
+    """One fresh apertium-tagger for one group of blocks (it keeps state across NUL-flushed blocks)."""
+
+    def __init__(self, argv, size: int):
+        self.argv, self.size = argv, size
+        self.err = tempfile.TemporaryFile()
+        try:
+            self.proc = subprocess.Popen(list(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.err)
+        except OSError as exc:
+            raise EngineError(f"cannot run {argv[0]}: {exc}") from exc
+        self.stdin, self.stdout = self.proc.stdin.fileno(), self.proc.stdout.fileno()
+        os.set_blocking(self.stdin, False)
+        self.buf = bytearray()
+        self.inbuf = bytearray()
+        self.out: list[bytes] = []
+        self.fed = self.ready = 0
+        self.closing = False  # all its blocks written: close its input once they are flushed
+        self.reading = True
+        self.done = False
+
+    @property
+    def alive(self) -> bool:
+        return not self.done
+
+    @property
+    def pending(self) -> bool:
+        return bool(self.inbuf) or (self.closing and self.proc.stdin is not None)
+
+    def write(self, block: bytes) -> None:
+        self.inbuf += block
+        self.fed += 1
+
+    def end_input(self) -> None:
+        self.closing = True
+
+    def flush(self) -> None:
+        if self.inbuf:
+            try:
+                del self.inbuf[:os.write(self.stdin, bytes(self.inbuf[:65536]))]
+            except BlockingIOError:
+                return
+            except BrokenPipeError:
+                self.inbuf.clear()
+        if not self.inbuf and self.closing and self.proc.stdin is not None:
+            self.proc.stdin.close()
+            self.proc.stdin = None
+            self.stdin = -1
+
+    def read(self) -> None:
+        chunk = os.read(self.stdout, 1 << 16)
+        if chunk:
+            self.buf += chunk
+            while len(self.out) < self.size:
+                end = self.buf.find(b"\0")
+                if end < 0:
+                    break
+                self.out.append(bytes(self.buf[:end]))
+                del self.buf[:end + 1]
+            return
+        # EOF: at end of input a NUL-flushing program may add empty blocks; anything else is out of step
+        self.reading = False
+        code = self.proc.wait()
+        self.proc.stdout.close()
+        if code != 0 or len(self.out) < self.size or self.buf.replace(b"\0", b"").strip():
+            self.err.seek(0)
+            msg = self.err.read().decode("utf-8", "replace").strip()[:300]
+            raise EngineError(f"apertium-tagger exited {code} with {len(self.out)} blocks for {self.size}: {msg}")
+        self.err.close()
+        self.done = True
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        for f in (self.proc.stdin, self.proc.stdout):
+            if f is not None:
+                try:
+                    f.close()
+                except OSError:
+                    pass
+        try:
+            self.err.close()
+        except OSError:
+            pass
