@@ -79,6 +79,7 @@ def run(args) -> int:
             print(f"pipeline translate: {exc}", file=sys.stderr)
             return ExitCode.USAGE
         print(f"engine: {info['engine']} {info['version']}", file=sys.stderr)
+        translator.start(args.src, args.tgt)  # dictionaries load while the first lines are read and planned
         lineno = 0
         batch: list[str] = []
         size = max(1, args.batch)

@@ -128,6 +128,16 @@ class Translator:
         eng = self.engine(src, tgt)
         return {"engine": eng.name, "version": eng.version(src, tgt)}
 
+    def start(self, src: str, tgt: str) -> None:
+        """Start a persistent engine for ``src``->``tgt`` ahead of its first batch, where the engine can
+        (apertium's pipeline of processes); a no-op for the others."""
+        eng = self.engine(src, tgt)
+        if callable(getattr(eng, "start", None)):
+            try:
+                eng.start(src, tgt)
+            except EngineError:
+                pass  # the first batch tries again and reports it
+
     def close(self) -> None:
         for eng in self._engines.values():
             if callable(getattr(eng, "close", None)):
@@ -442,9 +452,13 @@ class Translator:
         hits = [set() for _ in states]
         outputs = yield from self._cached_groups_steps(eng, version, [[u.masked for u in st[4]] for st in states],
                                                        src, tgt, hits)
+        # Placeholder fallbacks of all batches share one engine pass. A retry below (a segment whose first
+        # occurrence in an earlier batch failed) runs after that pass, not between the batches' fallbacks.
+        finished = yield from self._finish_steps(
+            eng, version, [(st[4], st[5], outputs[b], hits[b], names[b]) for b, st in enumerate(states)], src, tgt)
         fresh_by_batch = []
         for b, (results, keys, waits, todo, units, plans) in enumerate(states):
-            fresh = self._finish(eng, version, units, plans, outputs[b], hits[b], src, tgt, names[b])
+            fresh = finished[b]
             fresh_by_batch.append(fresh)
             for group, res in zip(todo.values(), fresh):
                 for i in group:
@@ -494,7 +508,56 @@ class Translator:
     def _finish(self, eng, version: str, units: list[_Unit], plans: list[_Plan | str],
                 outputs: dict[str, str | EngineError], hits: set[str], src: str, tgt: str,
                 names: NameIndex | None) -> list[TranslationResult]:
+        return self._drive(self._finish_steps(eng, version, [(units, plans, outputs, hits, names)], src, tgt))[0]
+
+    def _finish_steps(self, eng, version: str, jobs, src: str, tgt: str):
+        """The results of several batches (``(units, plans, outputs, hits, names)`` each) from their engine
+        outputs. Units whose placeholders the engine lost are translated again piece by piece: the pieces
+        of all batches in one engine pass, one group per batch (as if each batch's pieces were sent on
+        their own, one batch after the other)."""
         direction = f"{src}-{tgt}"
+        fallbacks = [self._check_placeholders(units, outputs, hits) for units, _, outputs, hits, _ in jobs]
+        piece_lists = [[c for _, chunks, _ in fallback for c in chunks
+                        if c and not _PLACEHOLDER.fullmatch(c) and _LETTER.search(c)] for fallback in fallbacks]
+        piece_outs: list[dict[str, str | EngineError]] = [{} for _ in jobs]
+        if any(piece_lists):
+            want = [b for b, pieces in enumerate(piece_lists) if pieces]
+            outs = yield from self._cached_groups_steps(eng, version, [piece_lists[b] for b in want], src, tgt,
+                                                        [jobs[b][3] for b in want])
+            for b, out in zip(want, outs):
+                piece_outs[b] = out
+        results_by_job = []
+        for (units, plans, _, _, names), fallback, piece_out in zip(jobs, fallbacks, piece_outs):
+            for u, chunks, note in fallback:
+                rebuilt = []
+                for c in chunks:
+                    if not c or _PLACEHOLDER.fullmatch(c) or not _LETTER.search(c):
+                        rebuilt.append(c)
+                        continue
+                    o = piece_out[normalise(c)]
+                    if isinstance(o, EngineError):
+                        u.error = o.reason
+                        break
+                    # Keep the spacing around protected spans that the source had.
+                    lead = c[:len(c) - len(c.lstrip())]
+                    trail = c[len(c.rstrip()):]
+                    rebuilt.append(f"{lead}{o.strip()}{trail}")
+                else:
+                    u.output = "".join(rebuilt)
+                    u.fallback = note
+            results = []
+            for i, plan in enumerate(plans):
+                if isinstance(plan, str):
+                    results.append(TranslationResult(None, plan, eng.name, version, direction, []))
+                    continue
+                results.append(self._assemble(plan, units, names, eng.name, version, direction))
+            results_by_job.append(results)
+        return results_by_job
+
+    def _check_placeholders(self, units: list[_Unit], outputs: dict[str, str | EngineError],
+                            hits: set[str]) -> list[tuple[_Unit, list[str], dict]]:
+        """Take each unit's engine output when its placeholders came back once each; the units that need
+        their pieces translated on their own, with the note saying what the engine did."""
         fallback: list[tuple[_Unit, list[str], dict]] = []
         for u in units:
             out = outputs[normalise(u.masked)]
@@ -518,35 +581,7 @@ class Translator:
                         "duplicated": [t for t, c in counts.items() if c > 1], "invented": extra}
                 chunks = regex.split(r"(⟦\d+⟧)", u.masked)
                 fallback.append((u, chunks, note))
-        if fallback:
-            pieces = [c for _, chunks, _ in fallback for c in chunks
-                      if c and not _PLACEHOLDER.fullmatch(c) and _LETTER.search(c)]
-            piece_out = self._translate_cached(eng, version, pieces, src, tgt, hits)
-            for u, chunks, note in fallback:
-                rebuilt = []
-                for c in chunks:
-                    if not c or _PLACEHOLDER.fullmatch(c) or not _LETTER.search(c):
-                        rebuilt.append(c)
-                        continue
-                    o = piece_out[normalise(c)]
-                    if isinstance(o, EngineError):
-                        u.error = o.reason
-                        break
-                    # Keep the spacing around protected spans that the source had.
-                    lead = c[:len(c) - len(c.lstrip())]
-                    trail = c[len(c.rstrip()):]
-                    rebuilt.append(f"{lead}{o.strip()}{trail}")
-                else:
-                    u.output = "".join(rebuilt)
-                    u.fallback = note
-
-        results = []
-        for i, plan in enumerate(plans):
-            if isinstance(plan, str):
-                results.append(TranslationResult(None, plan, eng.name, version, direction, []))
-                continue
-            results.append(self._assemble(plan, units, names, eng.name, version, direction))
-        return results
+        return fallback
 
     def _assemble(self, plan: _Plan, units: list[_Unit], names: NameIndex | None, engine: str,
                   version: str, direction: str) -> TranslationResult:

@@ -294,6 +294,16 @@ class ApertiumEngine:
             return self.pipelines.get(mode)
         return mode_pipeline(mode) if self.persistent else None
 
+    def start(self, src: str, tgt: str) -> None:
+        """Start the persistent programs of a direction now, so that they load their dictionaries while
+        the caller reads and plans its input (a line tool); the first call would start them anyway."""
+        programs = self._programs(mode_name(src, tgt)) if self.available(src, tgt) else None
+        if programs:
+            front, _, back = split_at_tagger(programs)
+            for part, progs in (("front", front), ("back", back)):
+                if progs:
+                    self._stream(mode_name(src, tgt), part, progs)
+
     def translate_batch(self, texts: list[str], src: str, tgt: str) -> list[str]:
         return self.translate_groups([texts], src, tgt)[0]
 
