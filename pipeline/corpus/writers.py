@@ -7,6 +7,7 @@ give byte-identical files (no timestamps inside corpus files).
 from __future__ import annotations
 
 import contextlib
+import io
 import hashlib
 import json
 from pathlib import Path
@@ -63,14 +64,17 @@ class ParallelWriter:
 
     Used as a context manager: every file is written under a temporary name and renamed into place only
     when the block ends without an error, so readers never see a half-written file. Parquet rows are
-    buffered up to one row group (:data:`ROW_GROUP_CHARS`), so memory does not grow with the corpus.
+    buffered up to one row group (:data:`ROW_GROUP_CHARS`), so memory does not grow with the corpus. They
+    are buffered as their JSON lines and turned into Arrow columns by pyarrow's JSON reader against the
+    schema: the same table as ``Table.from_pylist`` of their dicts, without pyarrow's conversion of Python
+    objects, which imports pandas (about 50 MiB) to check whether it was handed a DataFrame.
     """
 
     def __init__(self, folder: Path, stem: str = "es-en") -> None:
         self.folder, self.stem = Path(folder), stem
         self.count = 0
         self._stack = contextlib.ExitStack()
-        self._rows: list[dict[str, Any]] = []
+        self._rows: list[bytes] = []  # the pairs of the next row group, as JSON lines
         self._chars = 0
 
     def __enter__(self) -> "ParallelWriter":
@@ -91,7 +95,8 @@ class ParallelWriter:
         return self
 
     def write(self, p: schema.Pair, provenance: schema.Provenance | None = None) -> None:
-        self._jsonl.write(_PAIR_ENCODER.encode(p).decode("utf-8") + "\n")
+        line = _PAIR_ENCODER.encode(p)
+        self._jsonl.write(line.decode("utf-8") + "\n")
         if provenance is not None:
             self._prov.write(_PAIR_ENCODER.encode(provenance).decode("utf-8") + "\n")
         s, t = one_line(p.es), one_line(p.en)
@@ -100,17 +105,21 @@ class ParallelWriter:
         self._es.write(s + "\n")
         self._en.write(t + "\n")
         self._tmx.write(_tmx_unit(p))
-        self._rows.append(p.to_dict())
+        self._rows.append(line)
         self._chars += len(p.es) + len(p.en)
         if self._chars >= ROW_GROUP_CHARS or len(self._rows) >= ROW_GROUP_ROWS:
             self._flush()
         self.count += 1
 
     def _flush(self) -> None:
-        import pyarrow as pa
+        import pyarrow.json as pj
 
         if self._rows:
-            self._parquet.write_table(pa.Table.from_pylist(self._rows, schema=self._schema))
+            data = b"\n".join(self._rows) + b"\n"
+            table = pj.read_json(io.BytesIO(data), read_options=pj.ReadOptions(block_size=len(data) + 1),
+                                 parse_options=pj.ParseOptions(explicit_schema=self._schema,
+                                                               unexpected_field_behavior="error"))
+            self._parquet.write_table(table)
         self._rows, self._chars = [], 0
 
     def __exit__(self, *exc: Any) -> bool | None:
