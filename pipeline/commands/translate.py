@@ -79,7 +79,6 @@ def run(args) -> int:
             print(f"pipeline translate: {exc}", file=sys.stderr)
             return ExitCode.USAGE
         print(f"engine: {info['engine']} {info['version']}", file=sys.stderr)
-        translator.start(args.src, args.tgt)  # dictionaries load while the first lines are read and planned
         lineno = 0
         batch: list[str] = []
         size = max(1, args.batch)
@@ -106,6 +105,8 @@ def run(args) -> int:
             batch.clear()
 
         for line in read_lines(sys.stdin, "translate"):
+            if not lineno and not batch:  # the engine's programs load while the first lines are read and planned
+                translator.start(args.src, args.tgt)
             batch.append(line)
             if len(batch) >= size * PASS:
                 flush()
