@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import glob
 import os
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
 _found = sorted(glob.glob("/tmp/pipdl/gensim-4.4.0-*.whl"))
 WHEEL = os.environ.get("LEE_WHEEL") or (_found[0] if _found else "")
@@ -20,7 +17,7 @@ WHEEL = os.environ.get("LEE_WHEEL") or (_found[0] if _found else "")
                     reason="gensim 4.4.0 wheel not found (set LEE_WHEEL or pip download --no-deps gensim==4.4.0 "
                            "-d /tmp/pipdl): the Lee corpus check of the repair benchmark is skipped")
 def test_lee_documents_split_into_sentences():
-    from repair_bench import lee_documents
+    from benchmarks.repair_bench import lee_documents
 
     docs = lee_documents(WHEEL)
     assert len(docs) == 350  # 300 in lee_background.cor, 50 in lee.cor
