@@ -204,7 +204,7 @@ STATEFUL_TAGGER = textwrap.dedent("""\
     #!{python}
     # Like apertium-tagger, it keeps state across NUL-flushed blocks: each block gets the number of
     # blocks this process has seen before it, so a tagger reused across groups shows up in the output.
-    import os, sys
+    import os, sys, time
     seen, buf = 0, b""
     while True:
         chunk = os.read(0, 65536)
@@ -215,6 +215,10 @@ STATEFUL_TAGGER = textwrap.dedent("""\
             block, buf = buf.split(b"\\0", 1)
             if b"TAGGERCRASH" in block:
                 sys.exit(3)
+            if b"TAGGERHANG" in block:
+                with open(sys.argv[1], "a") as fh:
+                    fh.write(str(os.getpid()) + "\\n")
+                time.sleep(60)
             head, _, body = block.rpartition(b"]\\n\\n")
             os.write(1, head + b"]\\n\\n" + b"n" + str(seen).encode() + b" " + body + b"\\0")
             seen += 1
@@ -242,4 +246,21 @@ def test_groups_stream_through_a_fresh_tagger_each(fake, tmp_path):
     with pytest.raises(EngineError, match="apertium-tagger exited 3"):
         eng.translate_groups([["uno"], ["taggercrash"], ["dos"]], "es", "en")
     assert eng.translate_groups([["uno"], ["dos"]], "es", "en") == [["N0 UNO"], ["N0 DOS"]]  # restarted
+    eng.close()
+
+
+def test_hung_tagger_times_out_and_is_killed(fake, tmp_path):
+    tagger = tmp_path / "bin" / "apertium-tagger"
+    tagger.parent.mkdir()
+    tagger.write_text(STATEFUL_TAGGER.format(python=sys.executable))
+    tagger.chmod(0o755)
+    (tmp_path / "fake_engine.py").write_text(FAKE)
+    upper = (sys.executable, str(tmp_path / "fake_engine.py"), str(tmp_path / "pids"))
+    hung = tmp_path / "hung"
+    eng = ApertiumEngine(timeout_s=1.0, pipelines={"spa-eng": (upper, (str(tagger), str(hung)), upper)})
+    with pytest.raises(EngineTimeout):
+        eng.translate_groups([["uno"], ["taggerhang"], ["dos"]], "es", "en")
+    (pid,) = pids_of(hung)
+    assert not running(pid)  # the relay killed and reaped it
+    assert eng.translate_groups([["tres"]], "es", "en") == [["N0 TRES"]]
     eng.close()
