@@ -225,42 +225,47 @@ STATEFUL_TAGGER = textwrap.dedent("""\
     """)
 
 
-def test_groups_stream_through_a_fresh_tagger_each(fake, tmp_path):
-    """More groups than taggers at once, empty groups between them: every group gets its own tagger
-    (the counts start again at 0) and the blocks come back in order, through front and back streams."""
-    tagger = tmp_path / "bin" / "apertium-tagger"
-    tagger.parent.mkdir()
-    tagger.write_text(STATEFUL_TAGGER.format(python=sys.executable))
-    tagger.chmod(0o755)
-    script = str(tmp_path / "fake_engine.py")
-    (tmp_path / "fake_engine.py").write_text(FAKE)
-    upper = (sys.executable, script, str(tmp_path / "pids"))
-    eng = ApertiumEngine(timeout_s=20, pipelines={"spa-eng": (upper, (str(tagger),), upper)})
-    groups = [[f"g{g} s{i}" for i in range(g % 4)] for g in range(11)]
-    groups[5] = ["", "solo"]
-    out = eng.translate_groups(groups, "es", "en")
-    assert out[5] == ["", "N0 SOLO"]
-    for g in (g for g in range(11) if g != 5):
-        assert out[g] == [f"N{i} G{g} S{i}" for i in range(g % 4)]
-    assert len(pids_of(tmp_path / "pids")) == 2  # front and back stayed up: one process each
-    with pytest.raises(EngineError, match="apertium-tagger exited 3"):
-        eng.translate_groups([["uno"], ["taggercrash"], ["dos"]], "es", "en")
-    assert eng.translate_groups([["uno"], ["dos"]], "es", "en") == [["N0 UNO"], ["N0 DOS"]]  # restarted
-    eng.close()
-
-
-def test_hung_tagger_times_out_and_is_killed(fake, tmp_path):
+@pytest.fixture
+def three_parts(tmp_path):
+    """An engine whose mode is the fake program, a stateful program named apertium-tagger, and the fake
+    program again: front stream, fresh taggers and back stream, as in Debian's modes."""
     tagger = tmp_path / "bin" / "apertium-tagger"
     tagger.parent.mkdir()
     tagger.write_text(STATEFUL_TAGGER.format(python=sys.executable))
     tagger.chmod(0o755)
     (tmp_path / "fake_engine.py").write_text(FAKE)
     upper = (sys.executable, str(tmp_path / "fake_engine.py"), str(tmp_path / "pids"))
-    hung = tmp_path / "hung"
-    eng = ApertiumEngine(timeout_s=1.0, pipelines={"spa-eng": (upper, (str(tagger), str(hung)), upper)})
+
+    def make(timeout_s: float = 20.0) -> ApertiumEngine:
+        return ApertiumEngine(timeout_s=timeout_s,
+                              pipelines={"spa-eng": (upper, (str(tagger), str(make.hung)), upper)})
+
+    make.pids, make.hung = tmp_path / "pids", tmp_path / "hung"  # the tagger writes its pid there when it hangs
+    return make
+
+
+def test_groups_stream_through_a_fresh_tagger_each(three_parts):
+    """More groups than taggers at once, empty groups between them: every group gets its own tagger
+    (the counts start again at 0) and the blocks come back in order, through front and back streams."""
+    eng = three_parts()
+    groups = [[f"g{g} s{i}" for i in range(g % 4)] for g in range(11)]
+    groups[5] = ["", "solo"]
+    out = eng.translate_groups(groups, "es", "en")
+    assert out[5] == ["", "N0 SOLO"]
+    for g in (g for g in range(11) if g != 5):
+        assert out[g] == [f"N{i} G{g} S{i}" for i in range(g % 4)]
+    assert len(pids_of(three_parts.pids)) == 2  # front and back stayed up: one process each
+    with pytest.raises(EngineError, match="apertium-tagger exited 3"):
+        eng.translate_groups([["uno"], ["taggercrash"], ["dos"]], "es", "en")
+    assert eng.translate_groups([["uno"], ["dos"]], "es", "en") == [["N0 UNO"], ["N0 DOS"]]  # restarted
+    eng.close()
+
+
+def test_hung_tagger_times_out_and_is_killed(three_parts):
+    eng = three_parts(timeout_s=1.0)
     with pytest.raises(EngineTimeout):
         eng.translate_groups([["uno"], ["taggerhang"], ["dos"]], "es", "en")
-    (pid,) = pids_of(hung)
+    (pid,) = pids_of(three_parts.hung)
     assert not running(pid)  # the relay killed and reaped it
     assert eng.translate_groups([["tres"]], "es", "en") == [["N0 TRES"]]
     eng.close()

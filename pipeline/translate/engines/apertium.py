@@ -128,9 +128,9 @@ def reformat(block: str) -> str:
 
 class ApertiumStream:
     """A running mode pipeline: one process per program, connected by pipes, all children of this
-    process so that they can be killed and reaped one by one. ``call`` sends NUL-terminated blocks and
-    returns one output block per input block; a timeout or a dead program raises and leaves the stream
-    closed (the engine starts a new one on its next call)."""
+    process so that they can be killed and reaped one by one. ``_Relay`` writes NUL-terminated blocks to
+    its ``stdin`` and reads one output block per input block from its ``stdout``; a timeout or a dead
+    program raises and leaves the stream closed (the engine starts a new one on its next call)."""
 
     def __init__(self, programs: tuple[tuple[str, ...], ...]):
         self.pid = os.getpid()
@@ -156,36 +156,6 @@ class ApertiumStream:
     @property
     def alive(self) -> bool:
         return bool(self.procs) and self.pid == os.getpid() and all(p.poll() is None for p in self.procs)
-
-    def call(self, payload: bytes, blocks: int, deadline: float) -> list[bytes]:
-        """Send ``payload`` (``blocks`` NUL-terminated blocks); one output block per input block, each
-        without its NUL. ``deadline`` is a ``time.monotonic()`` time."""
-        out = bytearray()
-        sent, count = 0, 0
-        while count < blocks:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                self.close(kill=True)
-                raise EngineTimeout(f"apertium ran past its timeout on {blocks} segments")
-            want_write = [self.stdin] if sent < len(payload) else []
-            readable, writable, _ = select.select([self.stdout], want_write, [], remaining)
-            if writable:
-                try:
-                    sent += os.write(self.stdin, payload[sent:sent + 65536])
-                except BlockingIOError:
-                    pass
-                except BrokenPipeError:
-                    sent = len(payload)  # a program died: its exit shows up as EOF below
-            if readable:
-                chunk = os.read(self.stdout, 1 << 16)
-                if not chunk:
-                    raise self._died()
-                out += chunk
-                count += chunk.count(b"\0")
-        if count != blocks or not out.endswith(b"\0"):  # more output than blocks sent: out of step
-            self.close(kill=True)
-            raise EngineError(f"apertium returned {count} blocks for {blocks} segments")
-        return bytes(out).split(b"\0")[:blocks]
 
     def _died(self) -> EngineError:
         tail = self._stderr_tail()
