@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.config import FilterConfig
-from pipeline.corpus.filters import DigestSet, filter_pairs
+from pipeline.corpus.filters import DigestSet, PairFilter, filter_pairs
 
 
 @pytest.mark.parametrize("es,en,reason", [
@@ -77,3 +77,26 @@ def test_duplicate_digests_take_a_few_bytes_each():
     finally:
         tracemalloc.stop()
     assert len(table) == len(set(keys)) and held <= 32 * len(keys)
+
+
+# pairs the hard rules keep or reject, some of them exact or near duplicates of others
+_PAIRS = st.sampled_from([("Sí, claro.", "Yes, sure."), ("Si claro", "yes sure"), ("Hola 3", "Hello 4"),
+                          ("La casa roja.", "The red house."), ("la casa roja", "the red house"),
+                          ("Uno más.", "One more."), ("Uno más.", "Uno más."), ("", "Empty."),
+                          ("Ver http://a.b/c", "See http://a.b/c")])
+
+
+@settings(max_examples=200, deadline=None)
+@given(before=st.lists(_PAIRS, max_size=6), after=st.lists(_PAIRS, max_size=8),
+       near=st.booleans())
+def test_predict_is_what_the_filter_will_do_and_changes_nothing(before, after, near):
+    """The export guesses which pairs the filter will keep (to translate their round trips ahead): the
+    guess from the filter's state now is what feeding the pairs in that order then does."""
+    pairs = [{"es": es, "en": en} for es, en in after]
+    f = PairFilter(FilterConfig(near_dedup=near))
+    for es, en in before:
+        f({"es": es, "en": en})
+    counts = dict(f.counts)
+    guess = f.predict(pairs)
+    assert dict(f.counts) == counts and f.predict(pairs) == guess  # nothing remembered or counted
+    assert guess == [f(p) is None for p in pairs]

@@ -124,7 +124,7 @@ def write_corpus(folder: Path, docs: Iterable[DocumentResult], cfg: Config, vers
                 rejected.write(r)
                 report.add_reject(r)
 
-            for d in _prefetching(docs, scorer):
+            for d in _prefetching(docs, scorer, check=check):
                 h = d.header
                 n_segments = len(d.segments) if d.ok else 0
                 report.add_document({"doc": d.doc, "path": h.path, "sha256": h.sha256,
@@ -195,30 +195,40 @@ def write_corpus(folder: Path, docs: Iterable[DocumentResult], cfg: Config, vers
 
 
 def _prefetching(docs: Iterable[DocumentResult], scorer: Any, size: int = 25,
-                 first: int = 4) -> Iterable[DocumentResult]:
+                 first: int = 4, check: Any = None) -> Iterable[DocumentResult]:
     """The documents as given, in runs of ``size``; while one run is scored and written, the scorer
-    translates the round trips of the next run's likely pairs (those no stage rejected) in one engine pass
-    in the background, instead of one engine call per document. The first run is only ``first`` documents:
-    nothing can be scored before its round trips are in, so it is kept short. Which documents share a pass
-    does not change a score (each document is its own engine batch)."""
+    translates the round trips of the next run's likely pairs in one engine pass in the background,
+    instead of one engine call per document. The first run is only ``first`` documents: nothing can be
+    scored before its round trips are in, so it is kept short. Which documents share a pass does not
+    change a score (each document is its own engine batch), and a document whose pairs were guessed wrong
+    is translated when it is scored, as before: the guess changes the time, not the result."""
     prefetch = getattr(scorer, "prefetch", None)
     it = iter(docs)
     if prefetch is None:
         yield from it
         return
     chunk = list(itertools.islice(it, max(1, first)))
-    prefetch(_likely_pairs(chunk))
+    prefetch(_likely_pairs(chunk, check))
     while chunk:
         following = list(itertools.islice(it, size))
         getattr(scorer, "wait", lambda: None)()  # this chunk's round trips are in
-        if following:
-            prefetch(_likely_pairs(following), background=True)
+        if following:  # guessed before this chunk goes through the filter: its pairs come first
+            prefetch(_likely_pairs(following, check, before=chunk), background=True)
         yield from chunk
         chunk = following
 
 
-def _likely_pairs(chunk: list[DocumentResult]) -> list[tuple[list, list]]:
-    likely = [[s for s in d.segments if stages.reject_reason(s) is None] for d in chunk if d.ok]
+def _likely_pairs(chunk: list[DocumentResult], check: Any = None,
+                  before: list[DocumentResult] = ()) -> list[tuple[list, list]]:
+    """The pairs of each document of ``chunk`` that will be scored: those no stage rejected and, with
+    ``check`` (the export's :class:`PairFilter`, read, not changed), those it will keep when the documents
+    of ``before`` and then ``chunk`` come next (the duplicates it rejects depend on the pairs before)."""
+    docs = [d for d in [*before, *chunk] if d.ok]
+    likely = [[s for s in d.segments if stages.reject_reason(s) is None] for d in docs]
+    if check is not None:
+        keep = iter(check.predict({"es": s.es, "en": s.en} for segs in likely for s in segs))
+        likely = [[s for s in segs if next(keep)] for segs in likely]
+    likely = likely[sum(1 for d in before if d.ok):]
     return [([(s.es, s.en) for s in segs], [s.origin for s in segs]) for segs in likely if segs]
 
 

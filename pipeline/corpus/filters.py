@@ -217,6 +217,36 @@ class PairFilter:
             self.counts[reason] += 1
         return reason
 
+    def predict(self, pairs: Iterable[dict[str, Any]]) -> list[bool]:
+        """Whether each pair would be kept if these pairs came next, in this order, without changing
+        the filter (nothing is counted or remembered): the hard rules, then the duplicates seen so far
+        and those among these pairs.
+
+        >>> f = PairFilter()
+        >>> f({"es": "Sí, claro.", "en": "Yes, sure."})
+        >>> f.predict([{"es": "Si claro", "en": "yes sure"}, {"es": "Uno más.", "en": "One more."},
+        ...            {"es": "Uno mas", "en": "one more"}])
+        [False, True, False]
+        >>> f.predict([{"es": "Uno más.", "en": "One more."}]), dict(f.counts)
+        ([True], {})
+        """
+        cfg = self.cfg
+        exact: set[int] = set()
+        near: set[int] = set()
+        out = []
+        for pair in pairs:
+            keep = not any(check(pair, cfg) for check in CHECKS)
+            if keep and cfg.dedup:
+                k = _key(pair["es"], pair["en"])
+                keep = k not in self._exact and k not in exact
+                exact.add(k)
+            if keep and cfg.near_dedup:
+                k = _key(_norm(_DIGIT.sub("0", pair["es"])), _norm(_DIGIT.sub("0", pair["en"])))
+                keep = k not in self._near and k not in near
+                near.add(k)
+            out.append(keep)
+        return out
+
 
 @dataclass
 class FilterResult:
