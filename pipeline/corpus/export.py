@@ -172,7 +172,9 @@ def write_corpus(folder: Path, docs: Iterable[DocumentResult], cfg: Config, vers
                     report.add_pair(pair, prov)
                     for direction, info in sorted(seg.translation.items()):
                         engines.setdefault(direction, {"engine": info.engine, "version": info.version})
-                write_text(folder / "documents" / f"{d.doc}.en.txt", stages.english_document(d.segments, ing.text))
+                # one file per document: flushed to disk all at once below, not with an fsync each
+                write_text(folder / "documents" / f"{d.doc}.en.txt", stages.english_document(d.segments, ing.text),
+                           fsync=False)
     finally:
         if own_scorer:
             scorer.close()
@@ -189,7 +191,9 @@ def write_corpus(folder: Path, docs: Iterable[DocumentResult], cfg: Config, vers
             files[str(path.relative_to(folder))] = {"sha256": sha, "lines": lines, "bytes": path.stat().st_size}
     manifest = {"version": version, "pairs": out.count, "rejects": rejected.count, "files": files,
                 "accounting_holds": summary["accounting"]["holds"], "engines": engines}
-    # the manifest is written last: its presence marks the version complete
+    # the manifest is written last: its presence marks the version complete, so everything else is on
+    # disk before it (the per-document files were written without an fsync each)
+    os.sync()
     write_json(folder / "manifest.json", manifest)
     return manifest
 

@@ -199,14 +199,21 @@ class PairFilter:
         self.counts: Counter[str] = Counter()
         self._exact = DigestSet()
         self._near = DigestSet()
+        # hard-rule answers ``predict`` worked out for pairs still to come; the call for a pair takes its own
+        self._ahead: dict[tuple[str, str], str | None] = {}
+
+    def _hard(self, pair: dict[str, Any]) -> str | None:
+        """The first hard rule the pair breaks, or None."""
+        for check in CHECKS:
+            reason = check(pair, self.cfg)
+            if reason:
+                return reason
+        return None
 
     def __call__(self, pair: dict[str, Any]) -> str | None:
         cfg = self.cfg
-        reason = None
-        for check in CHECKS:
-            reason = check(pair, cfg)
-            if reason:
-                break
+        key = (pair["es"], pair["en"])
+        reason = self._ahead.pop(key) if key in self._ahead else self._hard(pair)
         if reason is None and cfg.dedup:
             if self._exact.add(_key(pair["es"], pair["en"])):
                 reason = "duplicate"
@@ -219,8 +226,9 @@ class PairFilter:
 
     def predict(self, pairs: Iterable[dict[str, Any]]) -> list[bool]:
         """Whether each pair would be kept if these pairs came next, in this order, without changing
-        the filter (nothing is counted or remembered): the hard rules, then the duplicates seen so far
-        and those among these pairs.
+        what the filter decides (nothing is counted or remembered as seen): the hard rules, then the
+        duplicates seen so far and those among these pairs. The hard rules' answers are kept until the
+        filter is called on the pair, so they are not worked out twice.
 
         >>> f = PairFilter()
         >>> f({"es": "Sí, claro.", "en": "Yes, sure."})
@@ -235,7 +243,10 @@ class PairFilter:
         near: set[int] = set()
         out = []
         for pair in pairs:
-            keep = not any(check(pair, cfg) for check in CHECKS)
+            key = (pair["es"], pair["en"])
+            if key not in self._ahead:
+                self._ahead[key] = self._hard(pair)
+            keep = self._ahead[key] is None
             if keep and cfg.dedup:
                 k = _key(pair["es"], pair["en"])
                 keep = k not in self._exact and k not in exact

@@ -193,8 +193,8 @@ def _tmx_unit(p: schema.Pair) -> str:
     return "".join(parts)
 
 
-def write_text(path: Path, text: str) -> None:
-    with atomic_open(path) as fh:
+def write_text(path: Path, text: str, fsync: bool = True) -> None:
+    with atomic_open(path, fsync=fsync) as fh:
         fh.write(text)
 
 
