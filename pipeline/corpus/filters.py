@@ -199,27 +199,29 @@ class PairFilter:
         self.counts: Counter[str] = Counter()
         self._exact = DigestSet()
         self._near = DigestSet()
-        # hard-rule answers ``predict`` worked out for pairs still to come; the call for a pair takes its own
-        self._ahead: dict[tuple[str, str], str | None] = {}
+        # what ``predict`` worked out for pairs still to come (``_facts``); the call for a pair takes its own
+        self._ahead: dict[tuple[str, str], tuple[str | None, int, int]] = {}
 
-    def _hard(self, pair: dict[str, Any]) -> str | None:
-        """The first hard rule the pair breaks, or None."""
+    def _facts(self, pair: dict[str, Any]) -> tuple[str | None, int, int]:
+        """The first hard rule the pair breaks (or None), and its exact and near-duplicate digests (0
+        when the rules reject it or the check is off): what the filter decides from the pair alone."""
+        cfg = self.cfg
         for check in CHECKS:
-            reason = check(pair, self.cfg)
+            reason = check(pair, cfg)
             if reason:
-                return reason
-        return None
+                return reason, 0, 0
+        exact = _key(pair["es"], pair["en"]) if cfg.dedup else 0
+        near = _key(_norm(_DIGIT.sub("0", pair["es"])), _norm(_DIGIT.sub("0", pair["en"]))) if cfg.near_dedup else 0
+        return None, exact, near
 
     def __call__(self, pair: dict[str, Any]) -> str | None:
         cfg = self.cfg
         key = (pair["es"], pair["en"])
-        reason = self._ahead.pop(key) if key in self._ahead else self._hard(pair)
-        if reason is None and cfg.dedup:
-            if self._exact.add(_key(pair["es"], pair["en"])):
-                reason = "duplicate"
-        if reason is None and cfg.near_dedup:
-            if self._near.add(_key(_norm(_DIGIT.sub("0", pair["es"])), _norm(_DIGIT.sub("0", pair["en"])))):
-                reason = "near_duplicate"
+        reason, exact, near = self._ahead.pop(key) if key in self._ahead else self._facts(pair)
+        if reason is None and cfg.dedup and self._exact.add(exact):
+            reason = "duplicate"
+        if reason is None and cfg.near_dedup and self._near.add(near):
+            reason = "near_duplicate"
         if reason:
             self.counts[reason] += 1
         return reason
@@ -227,8 +229,8 @@ class PairFilter:
     def predict(self, pairs: Iterable[dict[str, Any]]) -> list[bool]:
         """Whether each pair would be kept if these pairs came next, in this order, without changing
         what the filter decides (nothing is counted or remembered as seen): the hard rules, then the
-        duplicates seen so far and those among these pairs. The hard rules' answers are kept until the
-        filter is called on the pair, so they are not worked out twice.
+        duplicates seen so far and those among these pairs. What it works out for a pair (rules, digests) is
+        kept until the filter is called on the pair, so it is not worked out twice.
 
         >>> f = PairFilter()
         >>> f({"es": "Sí, claro.", "en": "Yes, sure."})
@@ -244,17 +246,17 @@ class PairFilter:
         out = []
         for pair in pairs:
             key = (pair["es"], pair["en"])
-            if key not in self._ahead:
-                self._ahead[key] = self._hard(pair)
-            keep = self._ahead[key] is None
+            facts = self._ahead.get(key)
+            if facts is None:
+                facts = self._ahead[key] = self._facts(pair)
+            reason, k_exact, k_near = facts
+            keep = reason is None
             if keep and cfg.dedup:
-                k = _key(pair["es"], pair["en"])
-                keep = k not in self._exact and k not in exact
-                exact.add(k)
+                keep = k_exact not in self._exact and k_exact not in exact
+                exact.add(k_exact)
             if keep and cfg.near_dedup:
-                k = _key(_norm(_DIGIT.sub("0", pair["es"])), _norm(_DIGIT.sub("0", pair["en"])))
-                keep = k not in self._near and k not in near
-                near.add(k)
+                keep = k_near not in self._near and k_near not in near
+                near.add(k_near)
             out.append(keep)
         return out
 
