@@ -226,8 +226,8 @@ def _likely_pairs(chunk: list[DocumentResult], check: Any = None,
                   before: list[DocumentResult] = ()) -> list[tuple[list, list]]:
     """The pairs of each document of ``chunk`` that will be scored: those no stage rejected and, with
     ``check`` (the export's :class:`PairFilter`, whose decisions guessing does not change), those it will
-    keep when the documents
-    of ``before`` and then ``chunk`` come next (the duplicates it rejects depend on the pairs before)."""
+    keep when the documents of ``before`` and then ``chunk`` come next (the duplicates it rejects depend
+    on the pairs before)."""
     docs = [d for d in [*before, *chunk] if d.ok]
     likely = [[s for s in d.segments if stages.reject_reason(s) is None] for d in docs]
     if check is not None:
