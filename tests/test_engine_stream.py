@@ -23,8 +23,10 @@ from pipeline.translate.engines.apertium import deformat, reformat
 from pipeline.translate.translator import Translator
 
 FAKE = textwrap.dedent("""\
-    import os, sys, time
+    import os, signal, sys, time
     pidfile = sys.argv[1]
+    if "--ignore-term" in sys.argv:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     with open(pidfile, "a") as fh:
         fh.write(f"{os.getpid()}\\n")
     buf = b""
@@ -135,6 +137,21 @@ def test_translator_fails_only_the_bad_segment(fake, marker, reason):
     assert [r.text for r in res] == ["LA CASA", None, "EL PERRO"]
     assert res[1].reason == reason
     eng.close()
+
+
+def test_close_ends_and_reaps_every_program(fake):
+    """close() signals the programs instead of waiting for each to exit on EOF; one that ignores both
+    EOF and SIGTERM is killed after the grace period. None is left running or as a zombie."""
+    eng = fake()
+    assert eng.translate_batch(["uno"], "es", "en") == ["UNO"]
+    eng.close()
+    stubborn = fake("--linger", "--ignore-term")
+    assert stubborn.translate_batch(["dos"], "es", "en") == ["DOS"]
+    started = time.monotonic()
+    stubborn.close()
+    assert time.monotonic() - started < 10
+    pids = pids_of(fake.pids)
+    assert len(pids) == 2 and not any(Path(f"/proc/{pid}").exists() for pid in pids)  # reaped: no zombie
 
 
 def _translate_and_exit(script: str, pids: str) -> None:

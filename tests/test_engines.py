@@ -161,6 +161,22 @@ def test_apertium_alignment_many_segments():
 
 
 @needs_apertium
+def test_apertium_available_from_the_mode_file_without_the_wrapper(monkeypatch):
+    """The persistent engine finds an installed pair by its mode file; `apertium -l` (a wrapper process,
+    ~10 ms) is asked only for a custom command or without the mode file."""
+    from pipeline.translate.engines import apertium
+
+    def no_wrapper(command):
+        raise AssertionError("apertium -l was run")
+
+    monkeypatch.setattr(apertium, "_modes", no_wrapper)
+    assert ApertiumEngine().available("es", "en") and ApertiumEngine().available("en", "es")
+    monkeypatch.setattr(apertium, "_modes", lambda command: frozenset())
+    assert not ApertiumEngine(persistent=False).available("es", "en")  # per-batch path: the wrapper's list
+    assert not ApertiumEngine().available("es", "fr")
+
+
+@needs_apertium
 def test_apertium_unknown_marks_do_not_leak():
     eng = ApertiumEngine()
     (o,) = eng.translate_batch(["El qwzxv dijo hola a zzkrt"], "es", "en")

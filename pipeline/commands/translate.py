@@ -74,6 +74,8 @@ def run(args) -> int:
             n = translator.cache.clear()
             print(f"cleared {n} cached translations", file=sys.stderr)
         try:
+            # the engine's programs load their dictionaries while the rest starts and the first lines are read
+            translator.start(args.src, args.tgt)
             info = translator.engine_info(args.src, args.tgt)
         except EngineUnavailable as exc:
             print(f"pipeline translate: {exc}", file=sys.stderr)
@@ -105,8 +107,6 @@ def run(args) -> int:
             batch.clear()
 
         for line in read_lines(sys.stdin, "translate"):
-            if not lineno and not batch:  # the engine's programs load while the first lines are read and planned
-                translator.start(args.src, args.tgt)
             batch.append(line)
             if len(batch) >= size * PASS:
                 flush()

@@ -12,15 +12,10 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import http.client
 import json
 import os
 import shutil
-import socket
 import tempfile
-import urllib.error
-import urllib.parse
-import urllib.request
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -276,6 +271,8 @@ class IndexEntry:
 
 
 def _one_line(exc: BaseException) -> str:
+    import socket
+    import urllib.error
     if isinstance(exc, urllib.error.HTTPError):
         return f"HTTP {exc.code} {exc.reason}"
     if isinstance(exc, urllib.error.URLError):
@@ -287,10 +284,12 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _is_url(source: str) -> bool:
+    import urllib.parse
     return urllib.parse.urlsplit(source).scheme in ("http", "https", "file")
 
 
 def _open(url: str, headers: dict[str, str] | None = None, timeout: float = TIMEOUT_S):
+    import urllib.request  # the network modules load only when they are used
     req = urllib.request.Request(url, headers={"User-Agent": "mt-normalise-pipeline", **(headers or {})})
     # One attempt: urlopen follows a few redirects but never retries.
     return urllib.request.urlopen(req, timeout=timeout)
@@ -316,6 +315,9 @@ def read_index(source: str | Path | None = None, directory: str | Path = "",
     A URL that answers refreshes the cached copy in the packages directory; one that cannot be reached
     falls back to that copy (``note`` is told so), or fails with a one-line :class:`NetworkError`.
     """
+    import http.client
+    import urllib.error
+
     src = str(source or os.environ.get("PIPELINE_MODELS_INDEX") or DEFAULT_INDEX_URL)
     if not _is_url(src):
         path = Path(src).expanduser()
@@ -372,6 +374,9 @@ def download(entry: IndexEntry, directory: str | Path = "",
     with an HTTP Range request (a server that ignores Range sends it all again). Each link is tried once.
     The finished file is checked against the index's checksums, where it gives any.
     """
+    import http.client
+    import urllib.error
+
     if not entry.links:
         raise InstallError(f"the index gives no download link for {entry.name} {entry.version}")
     # Hidden files, not a folder: argostranslate takes every folder in the packages directory for a package.

@@ -171,7 +171,8 @@ class ApertiumStream:
 
     def close(self, kill: bool = False) -> None:
         """End every program and reap it (no zombies); only the process that started them does this.
-        ``kill``: at once (a hung or out-of-step pipeline), else after EOF lets each one finish."""
+        ``kill``: SIGKILL (a hung or out-of-step pipeline), else SIGTERM (the relay has read every answer,
+        so there is nothing left to finish)."""
         if self.pid != os.getpid():
             return
         _OPEN.discard(self)
@@ -183,17 +184,47 @@ class ApertiumStream:
                     except OSError:
                         pass
         for p in self.procs:
-            try:
-                if kill:
-                    p.kill()
-                p.wait(timeout=2)  # closed stdin: each program sees EOF and exits
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+            if p.poll() is None:
+                # every block sent was answered (or the stream is being killed): nothing is lost, and a
+                # signal ends a program at once, where an EOF first has it free its dictionaries
+                p.kill() if kill else p.terminate()
+        reap(self.procs, 2.0)
         try:
             self.stderr.close()
         except OSError:
             pass
+
+
+def reap(procs: list[subprocess.Popen], timeout: float) -> None:
+    """Wait for the programs to exit, killing those still running after ``timeout`` seconds. One wait
+    for all of them, woken by each exit (a pidfd per process where the kernel has them) rather than
+    ``Popen.wait(timeout)``'s polling, which sleeps in steps of up to 50 ms per process."""
+    deadline = time.monotonic() + timeout
+    waiting = {}
+    for p in procs:
+        if p.poll() is None:
+            try:
+                waiting[os.pidfd_open(p.pid)] = p
+            except (AttributeError, OSError):  # no pidfds: poll with a timeout instead
+                try:
+                    p.wait(timeout=max(0.0, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+    try:
+        while waiting:
+            ready, _, _ = select.select(list(waiting), [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                for p in waiting.values():
+                    p.kill()
+                    p.wait()
+                break
+            for fd in ready:
+                waiting.pop(fd).wait()
+                os.close(fd)
+    finally:
+        for fd in waiting:
+            os.close(fd)
 
 
 _OPEN: "set[ApertiumStream]" = set()  # held strongly: an engine dropped without close() still gets closed
@@ -254,7 +285,11 @@ class ApertiumEngine:
     def available(self, src: str, tgt: str) -> bool:
         if self.pipelines is not None:
             return mode_name(src, tgt) in self.pipelines
-        return shutil.which(self.command) is not None and mode_name(src, tgt) in _modes(self.command)
+        if shutil.which(self.command) is None:
+            return False
+        mode = mode_name(src, tgt)
+        # an installed mode file is what `apertium -l` lists: finding it spares starting the wrapper
+        return (self.persistent and mode_pipeline(mode) is not None) or mode in _modes(self.command)
 
     def version(self, src: str, tgt: str) -> str:
         return f"apertium-eng-spa {_package_version()}"
