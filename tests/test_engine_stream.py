@@ -23,7 +23,7 @@ from pipeline.translate.engines.apertium import deformat, reformat
 from pipeline.translate.translator import Translator
 
 FAKE = textwrap.dedent("""\
-    import os, signal, sys, time
+    import os, re, signal, sys, time
     pidfile = sys.argv[1]
     if "--ignore-term" in sys.argv:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -43,8 +43,8 @@ FAKE = textwrap.dedent("""\
                 time.sleep(60)
             if b"Zanzibarcrash" in block:
                 sys.exit(3)
-            head, _, body = block.rpartition(b"]\\n\\n")  # keep the block header as it came
-            os.write(1, head + b"]\\n\\n" + body.upper() + b"\\0")
+            parts = re.split(rb"(\\n\\[tf-block:\\d+\\]\\n\\n)", block)  # segment heads kept as they came
+            os.write(1, b"".join(p if k % 2 else p.upper() for k, p in enumerate(parts)) + b"\\0")
     """)
 
 
@@ -219,9 +219,9 @@ def test_groups_keep_their_own_blocks(fake):
 
 STATEFUL_TAGGER = textwrap.dedent("""\
     #!{python}
-    # Like apertium-tagger, it keeps state across NUL-flushed blocks: each block gets the number of
-    # blocks this process has seen before it, so a tagger reused across groups shows up in the output.
-    import os, sys, time
+    # Like apertium-tagger, it keeps state across NUL-flushed blocks: each segment of a block gets the
+    # number of blocks this process has seen before it, so a tagger reused across groups shows up.
+    import os, re, sys, time
     seen, buf = 0, b""
     while True:
         chunk = os.read(0, 65536)
@@ -236,8 +236,9 @@ STATEFUL_TAGGER = textwrap.dedent("""\
                 with open(sys.argv[1], "a") as fh:
                     fh.write(str(os.getpid()) + "\\n")
                 time.sleep(60)
-            head, _, body = block.rpartition(b"]\\n\\n")
-            os.write(1, head + b"]\\n\\n" + b"n" + str(seen).encode() + b" " + body + b"\\0")
+            parts = re.split(rb"(\\n\\[tf-block:\\d+\\]\\n\\n)", block)
+            mark = b"n" + str(seen).encode() + b" "
+            os.write(1, b"".join(p if k % 2 or not p.strip() else mark + p for k, p in enumerate(parts)) + b"\\0")
             seen += 1
     """)
 
@@ -270,7 +271,7 @@ def test_groups_stream_through_a_fresh_tagger_each(three_parts):
     out = eng.translate_groups(groups, "es", "en")
     assert out[5] == ["", "N0 SOLO"]
     for g in (g for g in range(11) if g != 5):
-        assert out[g] == [f"N{i} G{g} S{i}" for i in range(g % 4)]
+        assert out[g] == [f"N0 G{g} S{i}" for i in range(g % 4)]  # one block per group: all seen first
     assert len(pids_of(three_parts.pids)) == 2  # front and back stayed up: one process each
     with pytest.raises(EngineError, match="apertium-tagger exited 3"):
         eng.translate_groups([["uno"], ["taggercrash"], ["dos"]], "es", "en")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import select
 import shlex
 import shutil
@@ -347,7 +348,7 @@ class ApertiumEngine:
         deadline = time.monotonic() + self.timeout_s
         front, tagger, back = split_at_tagger(programs)
         blocks = [deformat(flats[g][i], n) for n, (g, i) in enumerate(todo)]
-        sizes: list[int] = []  # blocks per group, in order: one fresh tagger each
+        sizes: list[int] = []  # segments per group, in order: one fresh tagger each
         for n, (g, _) in enumerate(todo):
             if n and todo[n - 1][0] == g:
                 sizes[-1] += 1
@@ -386,14 +387,39 @@ class ApertiumEngine:
         self._streams.clear()
 
 
-class _Relay:
-    """Blocks through the front stream, a fresh tagger per group and the back stream, all at once.
+_SEGMENT_HEAD = re.compile(rb"(?=\n\[tf-block:(\d+)\]\n\n)")
 
-    Each part runs as soon as blocks reach it: the front's output goes to the taggers block by block
-    (at most ``TAGGERS`` alive, started in group order), their output to the back stream in group order.
-    Every program of the mode works at the same time, as in one ``apertium`` process chain, instead of
-    the front finishing all blocks before the first tagger starts. The bytes each program sees are the
-    same as when the parts run one after the other, so the output is too.
+
+def split_segments(block: bytes, first: int, count: int) -> list[bytes]:
+    """The segment blocks of a group block: cut before each segment head (``deformat``'s ``[tf-block:k]``,
+    a superblank every program passes on unchanged), which must number ``first`` .. ``first + count - 1``;
+    each part is the bytes the program would have written for that segment's own block. Raises EngineError
+    when the heads do not match (the output is out of step).
+
+    >>> split_segments(b"\\n[tf-block:4]\\n\\nuno.[]\\n\\n[tf-block:5]\\n\\ndos.[]\\n", 4, 2)
+    [b'\\n[tf-block:4]\\n\\nuno.[]\\n', b'\\n[tf-block:5]\\n\\ndos.[]\\n']
+    """
+    cuts = [(m.start(), int(m.group(1))) for m in _SEGMENT_HEAD.finditer(block)]
+    if [k for _, k in cuts] != list(range(first, first + count)) or block[:cuts[0][0] if cuts else len(block)].strip():
+        raise EngineError(f"apertium returned segment heads {[k for _, k in cuts][:5]} for {first}..{first + count - 1}")
+    ends = [c for c, _ in cuts[1:]] + [len(block)]
+    return [block[c:e] for (c, _), e in zip(cuts, ends)]
+
+
+class _Relay:
+    """Segments through the front stream, a fresh tagger per group and the back stream, all at once.
+
+    The programs before the back stream (the morphological analyser and the tagger) read word by word and
+    sentence by sentence, so they get one NUL-terminated block per group, its segments inside as
+    tf-extract writes a document's paragraphs: the same bytes out as one block per segment, with one flush
+    per group instead of one per segment, and far fewer pieces for the relay to pass on. Their output is cut
+    at the segment heads (``split_segments``) into one block per segment for the back stream, whose rules
+    must not see the segment before ('China’s head of government' loses its genitive after another
+    sentence in the same block).
+
+    Each part runs as soon as blocks reach it: the front's group blocks go to the taggers (at most
+    ``TAGGERS`` alive, started in group order), their segments to the back stream in group order. Every
+    program of the mode works at the same time, as in one ``apertium`` process chain.
     """
 
     def __init__(self, front: "ApertiumStream | None", tagger, back: "ApertiumStream | None",
@@ -403,51 +429,43 @@ class _Relay:
         self.taggers: list[_Tagger] = []
 
     def run(self, blocks: list[bytes]) -> list[bytes]:
-        n = len(blocks)
+        """One output block per segment block (``deformat``'s, numbered 0..n-1 in order)."""
         try:
-            return self._run(blocks, n)
+            return self._run(blocks, len(blocks))
         finally:
             for t in self.taggers:
                 t.kill()
 
     def _run(self, blocks: list[bytes], n: int) -> list[bytes]:
-        front_out: list[bytes] = [] if self.front else [b[:-1] for b in blocks]  # blocks without their NUL
-        mid_out: list[bytes] = []  # the taggers' blocks, in order (or the front's when there is no tagger)
-        back_out: list[bytes] = []
-        writes: dict[int, bytearray] = {}
-        if self.front:
-            writes[self.front.stdin] = bytearray(b"".join(blocks))
-        front_buf, back_buf = bytearray(), bytearray()
         starts = [0]
         for s in self.sizes:
             starts.append(starts[-1] + s)
-        next_group = 0  # the next group whose tagger has not started
-        fed = 0  # front blocks handed on (to taggers, or to the back stream without a tagger)
-        head = 0  # the group whose tagger output goes to the back stream now
-        sent_mid = 0  # middle blocks written to the back stream
+        groups = [b"".join(b[:-1] for b in blocks[a:z]) for a, z in zip(starts, starts[1:])]  # without NUL
+        n_groups = len(groups)
+        front_out: list[bytes] = [] if self.front else groups  # group blocks without their NUL
+        mid_out: list[bytes] = []  # segment blocks, in order, for the back stream
+        back_out: list[bytes] = []
+        writes: dict[int, bytearray] = {}
+        if self.front:
+            writes[self.front.stdin] = bytearray(b"\0".join(groups) + b"\0")
+        front_buf, back_buf = bytearray(), bytearray()
+        cut = 0  # groups cut into segments so far
+        sent_mid = 0  # segment blocks written to the back stream
         while True:
-            # hand front blocks on as they arrive
             if self.tagger is None:
-                while fed < len(front_out):
-                    mid_out.append(front_out[fed])
-                    fed += 1
+                while cut < len(front_out):
+                    mid_out += split_segments(front_out[cut], starts[cut], self.sizes[cut])
+                    cut += 1
             else:
-                while next_group < len(self.sizes) and sum(t.alive for t in self.taggers) < TAGGERS \
-                        and len(front_out) > starts[next_group]:
-                    self.taggers.append(_Tagger(self.tagger, self.sizes[next_group]))
-                    next_group += 1
-                for g, t in enumerate(self.taggers):
-                    while t.fed < t.size and starts[g] + t.fed < len(front_out):
-                        t.write(front_out[starts[g] + t.fed] + b"\0")
-                        if t.fed == t.size:
-                            t.end_input()
-                while head < len(self.taggers):  # the taggers' blocks go on in group order
-                    t = self.taggers[head]
-                    mid_out += t.out[t.ready:]
-                    t.ready = len(t.out)
-                    if not t.done:
-                        break
-                    head += 1
+                while len(self.taggers) < n_groups and sum(t.alive for t in self.taggers) < TAGGERS \
+                        and len(front_out) > len(self.taggers):
+                    t = _Tagger(self.tagger, 1)
+                    t.write(front_out[len(self.taggers)] + b"\0")
+                    t.end_input()
+                    self.taggers.append(t)
+                while cut < len(self.taggers) and self.taggers[cut].out:  # in group order
+                    mid_out += split_segments(self.taggers[cut].out[0], starts[cut], self.sizes[cut])
+                    cut += 1
             if self.back:
                 while sent_mid < len(mid_out):
                     writes.setdefault(self.back.stdin, bytearray()).extend(mid_out[sent_mid] + b"\0")
@@ -460,7 +478,7 @@ class _Relay:
             if remaining <= 0:
                 raise EngineTimeout(f"apertium ran past its timeout on {n} segments")
             rlist = []
-            if self.front and len(front_out) < n:
+            if self.front and len(front_out) < n_groups:
                 rlist.append(self.front.stdout)
             if self.back and len(back_out) < n:
                 rlist.append(self.back.stdout)
@@ -482,7 +500,7 @@ class _Relay:
                     buf.clear()  # a program died: its exit shows up as EOF below
             for fd in readable:
                 if self.front and fd == self.front.stdout:
-                    self._read(self.front, front_buf, front_out, n)
+                    self._read(self.front, front_buf, front_out, n_groups)
                 elif self.back and fd == self.back.stdout:
                     self._read(self.back, back_buf, back_out, n)
                 else:
@@ -502,7 +520,7 @@ class _Relay:
             del buf[:end + 1]
         if len(out) > n or (len(out) == n and buf):  # more output than blocks sent: out of step
             stream.close(kill=True)
-            raise EngineError(f"apertium returned {len(out)} blocks for {n} segments")
+            raise EngineError(f"apertium returned {len(out)} blocks for {n}")
 
 
 class _Tagger:
