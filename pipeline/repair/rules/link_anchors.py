@@ -593,6 +593,29 @@ def _plain_words_run(text: str, toks: list, run: list, kinds: list, starts: set,
     return True
 
 
+def _preposition_before_number(text: str, toks: list, i: int, c: RuleContext) -> bool:
+    """Token i, a capitalised function word before a number, reads as a preposition or an adverb of degree
+    after a lower-case word ('emissions Between 50 and', 'up About 5 percent', 'produced Until 1990'): no
+    name or heading ('at No 6', 'RER A'). Needs the optional tagger (ADP or ADV); dev news files: no false
+    edit added.
+
+    >>> from dataclasses import replace
+    >>> from pipeline.repair.rules._common import _ctx
+    >>> class Tags:  # what spaCy reads in these two sentences
+    ...     def pos_at(self, text, start): return {"Between": "ADP", "No": "DET"}[text[start:].split()[0]]
+    >>> c = replace(_ctx(None), tagger=Tags())
+    >>> def t(text, word):
+    ...     toks = [(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(text)]
+    ...     return _preposition_before_number(text, toks, [x[2] for x in toks].index(word), c)
+    >>> t("cut emissions Between 50 and 80 percent", "Between"), t("England were at No 6 then", "No")
+    (True, False)
+    >>> [e.new for e in lowercase_anchor_words("cut emissions Between 50 and 80 percent", c).edits]
+    ['b']
+"""
+    return c.tagger is not None and i > 0 and toks[i - 1][2].islower() \
+        and text[toks[i - 1][1]:toks[i][0]] == " " and c.tagger.pos_at(text, toks[i][0]) in ("ADP", "ADV")
+
+
 def _kind(w: str, c: RuleContext) -> tuple[str, float]:
     """F(unction word), N(ame), A(mbiguous: common with a name sense) or C(ommon word), with r (see above;
     inf for unknown words)."""
@@ -702,7 +725,8 @@ def lowercase_anchor_words(text: str, ctx: RuleContext | None = None) -> Repaire
                     or (k > 0 and kinds[k - 1][0] == "F" and run[k - 1] not in starts) \
                     or (has_right and kinds[k + 1][0] == "F") \
                     or _after_determiner(toks, run[k]) or not _mid_lower_word(w, c) \
-                    or (w.lower() not in _LINKING and re.match(r" \d", text[toks[run[k]][1]:toks[run[k]][1] + 2])):
+                    or (w.lower() not in _LINKING and re.match(r" \d", text[toks[run[k]][1]:toks[run[k]][1] + 2])
+                        and not _preposition_before_number(text, toks, run[k], c)):
                 continue  # 'Kingdom Of The Crystal Skull', 'the Just a Little', 'Gran Via', 'No 6', 'RER A',
                 # 'the band The Who': a title or name
             if w == "A" and toks[run[k] - 1][2].islower() and toks[run[k] - 1][2] not in FUNCTION_WORDS \
