@@ -508,21 +508,15 @@ def _titled_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _in_title(text: str, toks: list, i: int, lowered: frozenset[int] = frozenset(),
-              c: RuleContext | None = None) -> bool:
+def _in_title(text: str, toks: list, i: int, lowered: frozenset[int] = frozenset()) -> bool:
     """Token i follows a capitalised word (not sentence-initial) through one short lower-case word, or is
     followed by one: 'Accidents at Work', 'Not as Good as You Think', 'Virtue, Law, and Order'. Capitals
     that are none of a title's are not counted: the pronoun I, and words this rule lowers (starts in
     ``lowered``: 'banks Also Knew'); a link word must be joined by single spaces ('By Contrast, the Essex').
-    With a context ``c``, a name across the link word ('the Situation in Germany', 'Embodied the Platonic
-    ideal') is no title's word either: titles join common words (dev news files: no false edit added).
 
-    >>> from pipeline.repair.rules._common import _ctx
-    >>> def t(text, word, lowered=frozenset(), c=None):
+    >>> def t(text, word, lowered=frozenset()):
     ...     toks = [(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(text)]
-    ...     return _in_title(text, toks, [x[2] for x in toks].index(word), lowered, c)
-    >>> t("that the Situation in Germany was", "Situation"), t("that the Situation in Germany was", "Situation", c=_ctx(None))
-    (True, False)
+    ...     return _in_title(text, toks, [x[2] for x in toks].index(word), lowered)
     >>> t("the Accidents at Work day", "Accidents"), t("and I'm Really curious", "Really")
     (True, False)
     >>> t("By Contrast, the Essex all-rounder", "Contrast"), t("banks Also Knew but", "Knew", frozenset({6}))
@@ -535,8 +529,7 @@ def _in_title(text: str, toks: list, i: int, lowered: frozenset[int] = frozenset
     for j in (i - 2, i + 2):
         lo, hi = min(i, j), max(i, j)
         if cap(j) and 0 < lo + 1 < len(toks) and toks[lo + 1][2] in _TITLE_LINKS \
-                and text[toks[lo][1]:toks[lo + 1][0]] == " " and text[toks[lo + 1][1]:toks[hi][0]] == " " \
-                and (c is None or _kind(toks[j][2], c)[0] != "N"):
+                and text[toks[lo][1]:toks[lo + 1][0]] == " " and text[toks[lo + 1][1]:toks[hi][0]] == " ":
             return True
     return (cap(i - 1) and text[toks[i - 1][1]:toks[i][0]] in (", ", " ")) or \
         (cap(i + 1) and text[toks[i][1]:toks[i + 1][0]] == ", ")
@@ -851,7 +844,7 @@ def lowercase_anchor_words(text: str, ctx: RuleContext | None = None) -> Repaire
                 if conf < 0.7 and top < _R_NAME and _tagged_not_name(text, toks, run, piece, c, starts):
                     conf = 0.7  # the tagger reads every word as a verb, adverb, pronoun...: not a name
                 lowered = frozenset(e.start for e in edits if e.confidence >= 0.7)
-                if conf >= 0.7 and len(pw) == 1 and _in_title(text, toks, run[piece[0]], lowered, c):
+                if conf >= 0.7 and len(pw) == 1 and _in_title(text, toks, run[piece[0]], lowered):
                     conf = 0.4  # 'Accidents at Work', 'Good as You Think': part of a title
                 for k in piece:
                     lower(run[k], conf)
