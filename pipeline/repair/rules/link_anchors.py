@@ -371,12 +371,11 @@ _BACK_MIN = 20
 
 
 # Parts of speech that names are not made of: a run of capitalised common words the optional tagger reads as
-# verbs, adverbs, auxiliaries, pronouns or numerals is lowered ('we Came to', 'not behaving Precisely', 'when
-# Nine US attorneys': names made of a number word are read as PROPN, 'the NatWest Three'); adjectives
+# verbs, adverbs, auxiliaries or pronouns is lowered ('we Came to', 'not behaving Precisely'); adjectives
 # only with truecaser context evidence too (margin >= _TAG_ADJ_MARGIN: 'the Small city', not 'the important
 # Total refinery'). Only whole runs (no capitalised function word: 'Somebody Up There Likes Me' is a title).
 # Chosen on the dev news files: no false edit added there.
-_TAG_NOT_NAME = frozenset({"VERB", "ADV", "AUX", "PRON", "NUM"})
+_TAG_NOT_NAME = frozenset({"VERB", "ADV", "AUX", "PRON"})
 _TAG_ADJ_MARGIN = 3.0
 
 
