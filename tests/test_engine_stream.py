@@ -44,7 +44,13 @@ FAKE = textwrap.dedent("""\
             if b"Zanzibarcrash" in block:
                 sys.exit(3)
             parts = re.split(rb"(\\n\\[tf-block:\\d+\\]\\n\\n)", block)  # segment heads kept as they came
-            os.write(1, b"".join(p if k % 2 else p.upper() for k, p in enumerate(parts)) + b"\\0")
+            out = b"".join(p if k % 2 else p.upper() for k, p in enumerate(parts)) + b"\\0"
+            if "--dribble" in sys.argv:  # a few bytes at a time: heads and blocks split across reads
+                for k in range(0, len(out), 5):
+                    os.write(1, out[k:k + 5])
+                    time.sleep(0.0005)
+            else:
+                os.write(1, out)
     """)
 
 
@@ -209,6 +215,24 @@ def test_groups_translate_as_separate_calls():
     groups = [["known", "It is said."], [], ["Otherwise there reputedly looms the threat.", ""], ["known"]] * 3
     assert stream.translate_groups(groups, "en", "es") == [fresh.translate_batch(g, "en", "es") for g in groups]
     stream.close()
+
+
+def test_output_in_small_pieces_is_cut_into_the_right_segments(fake, tmp_path):
+    """Segment heads and NULs split across reads, without a tagger (the front's output is cut itself) and
+    with one (the front streams into the tagger, the tagger's output is cut for the back stream)."""
+    eng = fake("--dribble")
+    groups = [["uno [x]", "", "dos\ntres"], [], ["cuatro"], [f"frase {i}" for i in range(12)]]
+    want = [["UNO [X]", "", "DOS TRES"], [], ["CUATRO"], [f"FRASE {i}" for i in range(12)]]
+    assert eng.translate_groups(groups, "es", "en") == want
+    eng.close()
+    tagger = tmp_path / "bin" / "apertium-tagger"
+    tagger.parent.mkdir()
+    tagger.write_text(STATEFUL_TAGGER.format(python=sys.executable))
+    tagger.chmod(0o755)
+    dribble = (sys.executable, str(tmp_path / "fake_engine.py"), str(tmp_path / "pids"), "--dribble")
+    chain = ApertiumEngine(pipelines={"spa-eng": (dribble, (str(tagger), str(tmp_path / "hung")), dribble)})
+    assert chain.translate_groups(groups, "es", "en") == [[f"N0 {t}" if t else t for t in g] for g in want]
+    chain.close()
 
 
 def test_groups_keep_their_own_blocks(fake):

@@ -387,23 +387,76 @@ class ApertiumEngine:
         self._streams.clear()
 
 
-_SEGMENT_HEAD = re.compile(rb"(?=\n\[tf-block:(\d+)\]\n\n)")
+_SEGMENT_HEAD = re.compile(rb"\n\[tf-block:(\d+)\]\n\n")
 
 
-def split_segments(block: bytes, first: int, count: int) -> list[bytes]:
-    """The segment blocks of a group block: cut before each segment head (``deformat``'s ``[tf-block:k]``,
-    a superblank every program passes on unchanged), which must number ``first`` .. ``first + count - 1``;
-    each part is the bytes the program would have written for that segment's own block. Raises EngineError
-    when the heads do not match (the output is out of step).
+class _Cutter:
+    """Cuts one group's output (the analyser's or the tagger's, as it arrives) into the blocks of its
+    segments: a segment runs from its head (``deformat``'s ``[tf-block:k]`` superblank, which every program
+    passes on unchanged) to the next head, or to the NUL that ends the group. Each piece is the bytes the
+    program writes for that segment when it gets the segment as a block of its own. The heads must number
+    ``first`` .. ``first + count - 1`` in order, else EngineError (the output is out of step).
 
-    >>> split_segments(b"\\n[tf-block:4]\\n\\nuno.[]\\n\\n[tf-block:5]\\n\\ndos.[]\\n", 4, 2)
-    [b'\\n[tf-block:4]\\n\\nuno.[]\\n', b'\\n[tf-block:5]\\n\\ndos.[]\\n']
+    >>> c = _Cutter(4, 2)
+    >>> c.feed(b"\\n[tf-bl"), c.feed(b"ock:4]\\n\\nuno.[]\\n\\n[tf-bl"), c.feed(b"ock:5]\\n\\ndos.[]\\n\\0"), c.finished
+    ([], [], [b'\\n[tf-block:4]\\n\\nuno.[]\\n', b'\\n[tf-block:5]\\n\\ndos.[]\\n'], True)
+    >>> _Cutter(4, 2).feed(b"\\n[tf-block:4]\\n\\nuno.[]\\n\\0")
+    Traceback (most recent call last):
+    pipeline.translate.engines.base.EngineError: apertium's output is out of step at segment 4 (the group ends at 5)
     """
-    cuts = [(m.start(), int(m.group(1))) for m in _SEGMENT_HEAD.finditer(block)]
-    if [k for _, k in cuts] != list(range(first, first + count)) or block[:cuts[0][0] if cuts else len(block)].strip():
-        raise EngineError(f"apertium returned segment heads {[k for _, k in cuts][:5]} for {first}..{first + count - 1}")
-    ends = [c for c, _ in cuts[1:]] + [len(block)]
-    return [block[c:e] for (c, _), e in zip(cuts, ends)]
+
+    def __init__(self, first: int, count: int):
+        self.next, self.last = first, first + count - 1
+        self.buf = bytearray()
+        self.started = False  # the first head has been seen
+        self.finished = False  # the group's NUL has been seen and every segment handed on
+        self.rest = bytearray()  # what came after the group's NUL (an EOF may add empty blocks, no more)
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        if self.finished:
+            self.rest += chunk
+            return []
+        end = chunk.find(b"\0")
+        if end >= 0:
+            self.rest += chunk[end + 1:]
+            chunk = chunk[:end]
+        self.buf += chunk
+        out = []
+        if not self.started:
+            m = _SEGMENT_HEAD.search(self.buf)
+            if m is None:
+                if end >= 0:
+                    self._out_of_step()
+                return out  # the first head may still be on its way
+            if self.buf[:m.start()].strip():
+                self._out_of_step()
+            del self.buf[:m.start()]
+            self.started = True
+        while True:
+            head = _SEGMENT_HEAD.match(self.buf)
+            if head is None or int(head.group(1)) != self.next:
+                self._out_of_step()
+            m = _SEGMENT_HEAD.search(self.buf, 1)
+            if m is None:
+                break
+            out.append(bytes(self.buf[:m.start()]))
+            del self.buf[:m.start()]
+            self.next += 1
+        if end >= 0:
+            if self.next != self.last:
+                self._out_of_step()
+            out.append(bytes(self.buf))
+            self.buf.clear()
+            self.next += 1
+            self.finished = True
+        return out
+
+    def check_rest(self) -> None:
+        if not self.finished or self.rest.replace(b"\0", b"").strip():
+            self._out_of_step()
+
+    def _out_of_step(self):
+        raise EngineError(f"apertium's output is out of step at segment {self.next} (the group ends at {self.last})")
 
 
 class _Relay:
@@ -412,14 +465,14 @@ class _Relay:
     The programs before the back stream (the morphological analyser and the tagger) read word by word and
     sentence by sentence, so they get one NUL-terminated block per group, its segments inside as
     tf-extract writes a document's paragraphs: the same bytes out as one block per segment, with one flush
-    per group instead of one per segment, and far fewer pieces for the relay to pass on. Their output is cut
-    at the segment heads (``split_segments``) into one block per segment for the back stream, whose rules
-    must not see the segment before ('China’s head of government' loses its genitive after another
-    sentence in the same block).
+    per group instead of one per segment, and far fewer pieces for the relay to pass on. The back stream,
+    whose rules must not see the segment before ('China’s head of government' loses its genitive after
+    another sentence in the same block), gets one block per segment: the tagger's output is cut at the
+    segment heads as it arrives (``_Cutter``).
 
-    Each part runs as soon as blocks reach it: the front's group blocks go to the taggers (at most
-    ``TAGGERS`` alive, started in group order), their segments to the back stream in group order. Every
-    program of the mode works at the same time, as in one ``apertium`` process chain.
+    Every part works as soon as bytes reach it, as in one ``apertium`` process chain: the front's output
+    streams into the group's tagger (at most ``TAGGERS`` alive, started in group order), each finished
+    segment goes on to the back stream in order.
     """
 
     def __init__(self, front: "ApertiumStream | None", tagger, back: "ApertiumStream | None",
@@ -440,31 +493,50 @@ class _Relay:
         starts = [0]
         for s in self.sizes:
             starts.append(starts[-1] + s)
+        n_groups = len(self.sizes)
         groups = [b"".join(b[:-1] for b in blocks[a:z]) for a, z in zip(starts, starts[1:])]  # without NUL
-        n_groups = len(groups)
-        front_out: list[bytes] = [] if self.front else groups  # group blocks without their NUL
+        # the front's output per group, until passed on; a group is complete when its NUL came back
+        fin = [bytearray() for _ in groups] if self.front else [bytearray(g) for g in groups]
+        complete = 0 if self.front else n_groups
+        cutters = [_Cutter(a, s) for a, s in zip(starts, self.sizes)]
+        fed_front = 0  # groups whose front output went to their tagger (or cutter) in full
+        cut = 0  # the group whose segments go on now, in order
         mid_out: list[bytes] = []  # segment blocks, in order, for the back stream
         back_out: list[bytes] = []
         writes: dict[int, bytearray] = {}
         if self.front:
             writes[self.front.stdin] = bytearray(b"\0".join(groups) + b"\0")
-        front_buf, back_buf = bytearray(), bytearray()
-        cut = 0  # groups cut into segments so far
-        sent_mid = 0  # segment blocks written to the back stream
+        back_buf = bytearray()
+        sent_mid = 0
         while True:
             if self.tagger is None:
-                while cut < len(front_out):
-                    mid_out += split_segments(front_out[cut], starts[cut], self.sizes[cut])
+                while cut < n_groups and (fin[cut] or cut < complete):
+                    mid_out += cutters[cut].feed(bytes(fin[cut]) + (b"\0" if cut < complete else b""))
+                    fin[cut].clear()
+                    if cut >= complete:
+                        break
                     cut += 1
             else:
                 while len(self.taggers) < n_groups and sum(t.alive for t in self.taggers) < TAGGERS \
-                        and len(front_out) > len(self.taggers):
-                    t = _Tagger(self.tagger, 1)
-                    t.write(front_out[len(self.taggers)] + b"\0")
-                    t.end_input()
-                    self.taggers.append(t)
-                while cut < len(self.taggers) and self.taggers[cut].out:  # in group order
-                    mid_out += split_segments(self.taggers[cut].out[0], starts[cut], self.sizes[cut])
+                        and (fin[len(self.taggers)] or len(self.taggers) < complete):
+                    self.taggers.append(_Tagger(self.tagger))
+                for g, t in enumerate(self.taggers[fed_front:], start=fed_front):
+                    if fin[g]:
+                        t.write(bytes(fin[g]))
+                        fin[g].clear()
+                    if g < complete and g == fed_front:
+                        t.write(b"\0")
+                        t.end_input()
+                        fed_front += 1
+                while cut < len(self.taggers):  # in group order
+                    t = self.taggers[cut]
+                    if t.buf:
+                        mid_out += cutters[cut].feed(bytes(t.buf))
+                        t.buf.clear()
+                    if t.done:
+                        cutters[cut].check_rest()
+                    if not cutters[cut].finished:
+                        break
                     cut += 1
             if self.back:
                 while sent_mid < len(mid_out):
@@ -472,13 +544,16 @@ class _Relay:
                     sent_mid += 1
             final = back_out if self.back else mid_out
             if len(final) == n and (self.tagger is None or all(t.done for t in self.taggers)):
+                for g, t in enumerate(self.taggers):
+                    cutters[g].feed(bytes(t.buf))
+                    cutters[g].check_rest()
                 return final[:n]
             # wait for the next thing any part can do
             remaining = self.deadline - time.monotonic()
             if remaining <= 0:
                 raise EngineTimeout(f"apertium ran past its timeout on {n} segments")
             rlist = []
-            if self.front and len(front_out) < n_groups:
+            if self.front and complete < n_groups:
                 rlist.append(self.front.stdout)
             if self.back and len(back_out) < n:
                 rlist.append(self.back.stdout)
@@ -500,11 +575,29 @@ class _Relay:
                     buf.clear()  # a program died: its exit shows up as EOF below
             for fd in readable:
                 if self.front and fd == self.front.stdout:
-                    self._read(self.front, front_buf, front_out, n_groups)
+                    complete = self._read_front(fin, complete, n_groups)
                 elif self.back and fd == self.back.stdout:
                     self._read(self.back, back_buf, back_out, n)
                 else:
                     next(t for t in self.taggers if t.reading and t.stdout == fd).read()
+
+    def _read_front(self, fin: list[bytearray], complete: int, n_groups: int) -> int:
+        """Route the front's output to the groups' buffers; returns how many groups are complete."""
+        chunk = os.read(self.front.stdout, 1 << 16)
+        if not chunk:
+            raise self.front._died()
+        while chunk:
+            end = chunk.find(b"\0")
+            if complete >= n_groups:  # more output than groups sent: out of step
+                self.front.close(kill=True)
+                raise EngineError(f"apertium returned more than {n_groups} blocks")
+            if end < 0:
+                fin[complete] += chunk
+                break
+            fin[complete] += chunk[:end]
+            complete += 1
+            chunk = chunk[end + 1:]
+        return complete
 
     @staticmethod
     def _read(stream: "ApertiumStream", buf: bytearray, out: list[bytes], n: int) -> None:
@@ -520,14 +613,15 @@ class _Relay:
             del buf[:end + 1]
         if len(out) > n or (len(out) == n and buf):  # more output than blocks sent: out of step
             stream.close(kill=True)
-            raise EngineError(f"apertium returned {len(out)} blocks for {n}")
+            raise EngineError(f"apertium returned {len(out)} blocks for {n} segments")
 
 
 class _Tagger:
-    """One fresh apertium-tagger for one group of blocks (it keeps state across NUL-flushed blocks)."""
+    """One fresh apertium-tagger for one group (it keeps state across NUL-flushed blocks). Its output
+    collects in ``buf`` for the relay to cut; at EOF it must have exited 0."""
 
-    def __init__(self, argv, size: int):
-        self.argv, self.size = argv, size
+    def __init__(self, argv):
+        self.argv = argv
         self.err = tempfile.TemporaryFile()
         try:
             self.proc = subprocess.Popen(list(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.err)
@@ -537,9 +631,7 @@ class _Tagger:
         os.set_blocking(self.stdin, False)
         self.buf = bytearray()
         self.inbuf = bytearray()
-        self.out: list[bytes] = []
-        self.fed = self.ready = 0
-        self.closing = False  # all its blocks written: close its input once they are flushed
+        self.closing = False  # all its input written: close its stdin once it is flushed
         self.reading = True
         self.done = False
 
@@ -551,9 +643,8 @@ class _Tagger:
     def pending(self) -> bool:
         return bool(self.inbuf) or (self.closing and self.proc.stdin is not None)
 
-    def write(self, block: bytes) -> None:
-        self.inbuf += block
-        self.fed += 1
+    def write(self, data: bytes) -> None:
+        self.inbuf += data
 
     def end_input(self) -> None:
         self.closing = True
@@ -575,21 +666,14 @@ class _Tagger:
         chunk = os.read(self.stdout, 1 << 16)
         if chunk:
             self.buf += chunk
-            while len(self.out) < self.size:
-                end = self.buf.find(b"\0")
-                if end < 0:
-                    break
-                self.out.append(bytes(self.buf[:end]))
-                del self.buf[:end + 1]
             return
-        # EOF: at end of input a NUL-flushing program may add empty blocks; anything else is out of step
         self.reading = False
         code = self.proc.wait()
         self.proc.stdout.close()
-        if code != 0 or len(self.out) < self.size or self.buf.replace(b"\0", b"").strip():
+        if code != 0:
             self.err.seek(0)
             msg = self.err.read().decode("utf-8", "replace").strip()[:300]
-            raise EngineError(f"apertium-tagger exited {code} with {len(self.out)} blocks for {self.size}: {msg}")
+            raise EngineError(f"apertium-tagger exited {code}: {msg}")
         self.err.close()
         self.done = True
 
