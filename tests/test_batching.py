@@ -307,6 +307,32 @@ def test_round_trips_translated_ahead_by_the_batch_task_leave_the_corpus_unchang
 
 
 @needs_apertium
+class LosingEngine(ContextEngine):
+    """ContextEngine that loses the first placeholder of a text saying 'pierde' (a placeholder fallback)."""
+
+    def _one(self, texts):
+        return [o.replace("⟦0⟧", "", 1) if "PIERDE" in o else o for o in super()._one(texts)]
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_translate_passes_equal_translate_many_pass_after_pass(tmp_path, cache):
+    """The line tool's passes: a pass's placeholder fallbacks share the next pass's engine call (without a
+    cache), and every result is what translate_many gives pass after pass."""
+    passes = [[DOCS[0], ["pierde @alguien aquí", "Otra frase sin nada."]], [DOCS[1]],
+              [["", "   "]], [["Y pierde https://t.co/x1 también.", "Una cosa nueva, y otra mas larga."], DOCS[3]]]
+    one = translator(tmp_path, "one", LosingEngine(), cache)
+    expected = [one.translate_many(p, "es", "en") for p in passes]
+    assert any(n["type"] == "placeholder_fallback" for b in expected[0] for r in b for n in r.notes)
+    eng = LosingEngine()
+    many = translator(tmp_path, "many", eng, cache)
+    got = list(many.translate_passes(iter(passes), "es", "en"))
+    assert [results(g) for g in got] == [results(e) for e in expected]
+    # pass after pass: 5 engine calls (main and fallback of the first and last passes, main of the second).
+    # Without a cache the first pass's fallback rides in the second pass's call: 4.
+    sequential = len(one._engines[("es", "en")].calls)
+    assert sequential == 5 and len(eng.calls) == (sequential if cache else sequential - 1)
+
+
 def test_line_tool_passes_of_several_batches_translate_as_one_call_per_batch(capsys, monkeypatch):
     """`pipeline translate` sends up to four --batch batches through the engine in one pass; each is still
     its own engine batch (a fresh tagger), so the lines out are those of one engine call per batch."""

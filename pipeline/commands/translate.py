@@ -7,6 +7,7 @@ U+FFFD with a warning: no line is ever lost.
 from __future__ import annotations
 
 import sys
+from collections import deque
 from pathlib import Path
 
 import msgspec
@@ -82,16 +83,25 @@ def run(args) -> int:
             return ExitCode.USAGE
         print(f"engine: {info['engine']} {info['version']}", file=sys.stderr)
         lineno = 0
-        batch: list[str] = []
         size = max(1, args.batch)
+        sources: deque[list[str]] = deque()  # the lines of the passes read and not yet written
 
-        def flush() -> None:
+        def passes():
             # up to PASS batches of --batch lines in one engine pass: each is still its own engine batch
             # (the same output as one call per batch), but the fixed costs of a call are paid once
-            nonlocal lineno
-            parts = [batch[i:i + size] for i in range(0, len(batch), size)]
-            results = [r for part in translator.translate_many(parts, args.src, args.tgt) for r in part]
-            for source, r in zip(batch, results):
+            batch: list[str] = []
+            for line in read_lines(sys.stdin, "translate"):
+                batch.append(line)
+                if len(batch) >= size * PASS:
+                    sources.append(batch)
+                    yield [batch[i:i + size] for i in range(0, len(batch), size)]
+                    batch = []
+            if batch:
+                sources.append(batch)
+                yield [batch[i:i + size] for i in range(0, len(batch), size)]
+
+        for parts in translator.translate_passes(passes(), args.src, args.tgt):
+            for source, r in zip(sources.popleft(), (r for part in parts for r in part)):
                 lineno += 1
                 text = r.text
                 if text is None and r.reason in _NOTHING_TO_TRANSLATE:
@@ -104,14 +114,6 @@ def run(args) -> int:
                     print(f"line {lineno}: {r.reason}", file=sys.stderr)
                 sys.stdout.write((text or "").replace("\n", " ") + "\n")
             sys.stdout.flush()
-            batch.clear()
-
-        for line in read_lines(sys.stdin, "translate"):
-            batch.append(line)
-            if len(batch) >= size * PASS:
-                flush()
-        if batch:
-            flush()
         return ExitCode.OK
     finally:
         translator.close()

@@ -12,7 +12,7 @@ import json
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Iterator, Sequence
 
 import msgspec
 import regex
@@ -360,6 +360,48 @@ class Translator:
         or piece an earlier batch translates is a cache hit for a later one, and each batch is one engine
         batch (apertium's tagger starts fresh for it)."""
         return self._drive(self._many_steps(batches, src, tgt, spans, names))
+
+    def translate_passes(self, passes: Iterable[Sequence[Sequence[str]]], src: str,
+                         tgt: str) -> Iterator[list[list[TranslationResult]]]:
+        """``translate_many`` for each pass in turn (a line tool's successive chunks of input), the results
+        of each pass yielded in order. Without a cache, a pass's follow-up engine work (the placeholder
+        fallbacks, which need its main outputs) shares an engine pass with the next pass's main batches:
+        one engine pass fewer per pass, with the same results, since every batch is still its own engine
+        group and without a cache nothing one pass translates changes what another sends. With a cache,
+        pass after pass (a later pass looks up what an earlier one stored)."""
+        if self.cache is not None:
+            for batches in passes:
+                yield self.translate_many(batches, src, tgt)
+            return
+        waiting = None  # the previous pass: (its steps, its follow-up request)
+        for batches in passes:
+            steps = self._many_steps(batches, src, tgt, None, None)
+            try:
+                request = next(steps)
+            except StopIteration as stop:  # nothing for the engine in this pass
+                if waiting is not None:
+                    yield self._drive_from_request(*waiting)
+                    waiting = None
+                yield stop.value
+                continue
+            if waiting is None:
+                outs = self._run_groups(*request)
+            else:
+                (prev, prev_request) = waiting
+                eng, prev_groups, _, _ = prev_request
+                both = self._run_groups(eng, [*prev_groups, *request[1]], src, tgt)
+                yield self._drive_from(prev, both[:len(prev_groups)])
+                outs = both[len(prev_groups):]
+            try:
+                waiting = (steps, steps.send(outs))
+            except StopIteration as stop:
+                waiting = None
+                yield stop.value
+        if waiting is not None:
+            yield self._drive_from_request(*waiting)
+
+    def _drive_from_request(self, steps, request):
+        return self._drive_from(steps, self._run_groups(*request))
 
     def translate_directions(self, requests: Sequence[dict]) -> list[list[list[TranslationResult]]]:
         """``translate_many`` for several directions (each request: ``batches``, ``src``, ``tgt`` and
