@@ -3,11 +3,13 @@
 The ``apertium`` wrapper starts a fresh pipeline of a dozen processes per call, each loading its
 dictionaries (~300 ms). The persistent engine (``ApertiumStream``) starts the installed mode's pipeline
 (``apertium-wblank-mode -z <pair>.mode``: every program flushes on a NUL byte) once per process and
-streams batches through it. Each segment is one NUL-terminated block, deformatted here exactly as
-Transfuse's ``tf-extract -f html`` deformats one ``<p>`` (the wrapper's html path when Transfuse is
-installed, as on Debian): a NUL is a hard boundary the tagger and transfer rules do not cross, and the
-count of NULs coming back aligns the output exactly. ``-u`` drops '*' unknown-word marks; stray '#'/'@'
-generation marks are removed after, unless the source had the same token.
+streams batches through it. Each segment is deformatted here exactly as Transfuse's ``tf-extract -f html``
+deformats one ``<p>`` (the wrapper's html path when Transfuse is installed, as on Debian). The transfer
+programs get each segment as one NUL-terminated block: a NUL is a hard boundary their rules and variables
+do not cross, and the count of NULs coming back aligns the output exactly; the analyser and the tagger,
+which work word by word, get a batch's segments in one block and their output is cut at the segment heads
+(``_Relay``). ``-u`` drops '*' unknown-word marks; stray '#'/'@' generation marks are removed after, unless
+the source had the same token.
 
 A custom ``command`` (a wrapper script), ``persistent: false``, or a machine without the mode file or
 ``apertium-wblank-mode`` gets the per-batch path: one ``<command> -f html -u <mode>`` process per batch.
