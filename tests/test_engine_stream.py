@@ -217,24 +217,6 @@ def test_groups_translate_as_separate_calls():
     stream.close()
 
 
-def test_output_in_small_pieces_is_cut_into_the_right_segments(fake, tmp_path):
-    """Segment heads and NULs split across reads, without a tagger (the front's output is cut itself) and
-    with one (the front streams into the tagger, the tagger's output is cut for the back stream)."""
-    eng = fake("--dribble")
-    groups = [["uno [x]", "", "dos\ntres"], [], ["cuatro"], [f"frase {i}" for i in range(12)]]
-    want = [["UNO [X]", "", "DOS TRES"], [], ["CUATRO"], [f"FRASE {i}" for i in range(12)]]
-    assert eng.translate_groups(groups, "es", "en") == want
-    eng.close()
-    tagger = tmp_path / "bin" / "apertium-tagger"
-    tagger.parent.mkdir()
-    tagger.write_text(STATEFUL_TAGGER.format(python=sys.executable))
-    tagger.chmod(0o755)
-    dribble = (sys.executable, str(tmp_path / "fake_engine.py"), str(tmp_path / "pids"), "--dribble")
-    chain = ApertiumEngine(pipelines={"spa-eng": (dribble, (str(tagger), str(tmp_path / "hung")), dribble)})
-    assert chain.translate_groups(groups, "es", "en") == [[f"N0 {t}" if t else t for t in g] for g in want]
-    chain.close()
-
-
 def test_groups_keep_their_own_blocks(fake):
     eng = fake()
     assert eng.translate_groups([["a", "b"], [], ["c\nd", ""]], "es", "en") == [["A", "B"], [], ["C D", ""]]
@@ -278,12 +260,25 @@ def three_parts(tmp_path):
     (tmp_path / "fake_engine.py").write_text(FAKE)
     upper = (sys.executable, str(tmp_path / "fake_engine.py"), str(tmp_path / "pids"))
 
-    def make(timeout_s: float = 20.0) -> ApertiumEngine:
+    def make(*extra: str, timeout_s: float = 20.0) -> ApertiumEngine:
         return ApertiumEngine(timeout_s=timeout_s,
-                              pipelines={"spa-eng": (upper, (str(tagger), str(make.hung)), upper)})
+                              pipelines={"spa-eng": ((*upper, *extra), (str(tagger), str(make.hung)), (*upper, *extra))})
 
     make.pids, make.hung = tmp_path / "pids", tmp_path / "hung"  # the tagger writes its pid there when it hangs
     return make
+
+
+@pytest.mark.parametrize("chain", [False, True])
+def test_output_in_small_pieces_is_cut_into_the_right_segments(fake, three_parts, chain):
+    """Segment heads and NULs split across reads, without a tagger (the front's output is cut itself) and
+    with one (the front streams into the tagger, the tagger's output is cut for the back stream)."""
+    eng = three_parts("--dribble") if chain else fake("--dribble")
+    groups = [["uno [x]", "", "dos\ntres"], [], ["cuatro"], [f"frase {i}" for i in range(12)]]
+    want = [["UNO [X]", "", "DOS TRES"], [], ["CUATRO"], [f"FRASE {i}" for i in range(12)]]
+    if chain:  # each group's fresh tagger marks its segments with the blocks it saw before: none
+        want = [[f"N0 {t}" if t else t for t in g] for g in want]
+    assert eng.translate_groups(groups, "es", "en") == want
+    eng.close()
 
 
 def test_groups_stream_through_a_fresh_tagger_each(three_parts):
