@@ -119,6 +119,8 @@ def _context(segments):
 
 
 class _RepairStage(_SegmentStage):
+    version = 2  # 2: Title Case rules of December 2026 (graded context margin, document evidence)
+
     @classmethod
     def extra_fingerprint(cls, cfg, output_dir):
         # the optional tagger (extra 'tagger') changes some case repairs: installing or removing it makes
