@@ -13,7 +13,9 @@ Sentences are repaired one line at a time without document context, like ``pipel
 news-test2008 and newstest2009 are the development files (every threshold of the rules is chosen on them);
 newstest2010 is held out, for reporting only (figures printed apart with ``--held-out``). ``--show N`` lists
 up to N false edits per file (use a large N to list them all) and N failures per injected class.
-With ``--context``, the Lee documents' injected cases are scored again with each document as context.
+With ``--context``, the Lee documents' injected cases are scored again with each document as context; with
+``--context --windows N`` the WMT files too, cut into documents of N consecutive sentences (they have no
+document marks; news articles run about 25 sentences).
 
 ``--lee-wheel PATH`` scores, the same way, a second real-news source that nobody here wrote and no rule was
 tuned on: the Lee et al. (2005) corpus shipped in PyPI's ``gensim`` wheel (``gensim/test/test_data/
@@ -23,7 +25,7 @@ sentences by the segmenter's ``split_sentences``; with ``--context`` each docume
 ``--no-news`` skips the WMT files (the hand-written cases and speed are still printed).
 
 Run: PYTHONPATH=$PWD python benchmarks/repair_bench.py [--per-class 400] [--seed 13] [--show N]
-     [--held-out] [--context] [--lee-wheel /path/to/gensim-4.4.0-*.whl]
+     [--held-out] [--context [--windows 25]] [--lee-wheel /path/to/gensim-4.4.0-*.whl]
 (PIPELINE_NO_TAGGER=1 measures without the optional tagger.)
 """
 from __future__ import annotations
@@ -225,6 +227,9 @@ def main() -> int:
     ap.add_argument("--lee-wheel", metavar="PATH",
                     help="also score the Lee et al. (2005) news documents in this gensim wheel (blind source)")
     ap.add_argument("--no-news", action="store_true", help="skip the WMT news files (dev, held out)")
+    ap.add_argument("--windows", type=int, default=0, metavar="N",
+                    help="with --context, cut the WMT files (plain sentences, no document marks) into documents "
+                         "of N consecutive sentences instead of one document per file")
     args = ap.parse_args()
     repairer = Repairer()
     tagger = repairer.tagger.pos_at("Is a tagger installed?", 5) if repairer.tagger is not None else ""
@@ -237,9 +242,15 @@ def main() -> int:
     elif not NEWS.is_dir():
         print(f"news sentences not found at {NEWS} (set NEWS_DIR): WMT figures skipped")
     else:
-        sets.append(("dev: " + " ".join(DEV), news_sentences(DEV), None))
-        if args.held_out:
-            sets.append(("held out: " + " ".join(HELD_OUT), news_sentences(HELD_OUT), None))
+        def windows(sents: list[str]) -> list[list[str]] | None:
+            n = args.windows
+            return [sents[i:i + n] for i in range(0, len(sents), n)] if n > 0 else None
+
+        names = [("dev", DEV)] + ([("held out", HELD_OUT)] if args.held_out else [])
+        for name, files in names:
+            sents = news_sentences(files)
+            label = f"{name}: {' '.join(files)}" + (f", windows of {args.windows}" if args.windows > 0 else "")
+            sets.append((label, sents, windows(sents)))
     if args.lee_wheel:
         docs = lee_documents(args.lee_wheel)
         sets.append((f"Lee et al. 2005, {len(docs)} documents of {Path(args.lee_wheel).name}",
