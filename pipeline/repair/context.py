@@ -18,8 +18,8 @@ class DocumentContext:
     """Evidence from a whole document: how each word is cased mid-sentence, and names defined by acronyms.
 
     >>> ctx = DocumentContext.from_texts(["The Gas Exporting Countries Forum (GECF) met.", "oil prices rose"])
-    >>> ctx.lower_count("oil"), ctx.is_name_word("Forum"), ctx.acronyms["GECF"]
-    (1, True, 'Gas Exporting Countries Forum')
+    >>> ctx.lower_count("oil"), ctx.is_name_word("Forum"), ctx.acronyms["GECF"], ctx.texts
+    (1, True, 'Gas Exporting Countries Forum', 2)
     """
 
     def __init__(self) -> None:
@@ -28,6 +28,7 @@ class DocumentContext:
         self.acronyms: dict[str, str] = {}        # GECF -> Gas Exporting Countries Forum
         self.name_words: set[str] = set()         # words inside acronym-defined names
         self.mixed: Counter[str] = Counter()      # mixed-case tokens ('FonPeek'): recurring ones are names
+        self.texts = 0                            # segments added
 
     @classmethod
     def from_texts(cls, texts: Sequence[str]) -> "DocumentContext":
@@ -37,6 +38,7 @@ class DocumentContext:
         return ctx
 
     def add(self, text: str) -> None:
+        self.texts += 1
         prev_end = True
         for m in _WORD.finditer(text):
             w = m.group()

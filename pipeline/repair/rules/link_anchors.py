@@ -323,6 +323,9 @@ _VERB_SLOT = frozenset("""to not n't never should would will shall can could may
 is are was were am do does did""".split())
 
 
+_NAMING_NEXT = re.compile(r" (?:" + "|".join(sorted(_NAMING)) + r")\b")
+
+
 def _doc_writes_lower(w: str, c: RuleContext) -> bool:
     """The document writes ``w`` lower-case at least _DOC_LOWER times and capitalises it mid-sentence only
     once (this occurrence): a name would recur with its capital.
@@ -337,7 +340,7 @@ def _doc_writes_lower(w: str, c: RuleContext) -> bool:
     >>> lowercase_anchor_words("whose country is currently at War in two places.", c).text
     'whose country is currently at war in two places.'
     """
-    if c.doc is None:
+    if c.doc is None or c.doc.texts > _DOC_TEXTS:
         return False
     lw = w.lower()
     return c.doc.lower[lw] >= _DOC_LOWER and c.doc.capital[lw] <= 1
@@ -347,6 +350,10 @@ def _doc_writes_lower(w: str, c: RuleContext) -> bool:
 # no document marks): 1 and 2 added false edits ('the Health system', 'Group D', 'Multiplex'), 3 none, and
 # it fixed 7 more of 400 injected Title Case words (15 and 40 sentences per window: 4 and 12 more).
 _DOC_LOWER = 3
+# ... in a document of at most _DOC_TEXTS segments: in a longer one (a report, a whole file) a common word is
+# written lower-case often enough around a name that shares it and is mentioned once ('the important Total
+# refinery', 'the Administration' with a whole news file as the document).
+_DOC_TEXTS = 100
 
 
 def _mostly_lower(w: str, c: RuleContext, r_max: float = 0.35) -> bool:
@@ -864,10 +871,11 @@ def lowercase_anchor_words(text: str, ctx: RuleContext | None = None) -> Repaire
                     conf = 0.4  # weak evidence: leave it and flag for review
                 if conf < 0.7 and top < _R_NAME and _tagged_not_name(text, toks, run, piece, c, starts):
                     conf = 0.7  # the tagger reads every word as a verb, adverb, pronoun...: not a name
-                if conf < 0.7 and top < _R_NAME and all(_doc_writes_lower(w, c) for w in pw) \
-                        and not _CLAUSE_AFTER.match(text, end):
-                    conf = 0.7  # the document writes the words lower-case and capitalises them only here
-                    # (not before a verb: 'cutting disinfectant use Hospitals have registered' is a
+                if conf < 0.7 and top < _R_NAME and len(words) == 1 and _doc_writes_lower(pw[0], c) \
+                        and not _CLAUSE_AFTER.match(text, end) and not _NAMING_NEXT.match(text, end):
+                    conf = 0.7  # the document writes the word lower-case and capitalises it only here; not
+                    # in a longer capitalised run ('in Somebody Up There Likes Me'), before a naming word
+                    # ('Time magazine') or a verb ('cutting disinfectant use Hospitals have registered' is a
                     # sentence whose boundary was lost)
                 lowered = frozenset(e.start for e in edits if e.confidence >= 0.7)
                 if conf >= 0.7 and len(pw) == 1 and _in_title(text, toks, run[piece[0]], lowered):
