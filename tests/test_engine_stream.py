@@ -15,11 +15,12 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from conftest import needs_apertium
 from pipeline.config import CacheConfig, TranslationConfig
 from pipeline.translate.engines import ApertiumEngine, EngineError, EngineTimeout
-from pipeline.translate.engines.apertium import deformat, reformat
+from pipeline.translate.engines.apertium import _Cutter, deformat, reformat
 from pipeline.translate.translator import Translator
 
 FAKE = textwrap.dedent("""\
@@ -86,6 +87,21 @@ def test_deformat_reformat_round_trip_of_special_characters():
     block = deformat(text, 7)
     assert block.count(b"\0") == 1 and block.endswith(b"\0")
     assert reformat(block[:-1].decode()) == text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="ab [\\]\n.:kf-lotc", min_size=1, max_size=12), min_size=1, max_size=6),
+       st.integers(0, 40), st.lists(st.integers(1, 9), max_size=30))
+def test_cutter_gives_each_segment_its_own_bytes_however_the_output_is_split(texts, first, sizes):
+    """A group's output fed in pieces of any sizes (heads and the NUL split anywhere) comes out as the
+    blocks the segments would have had on their own, in order."""
+    blocks = [deformat(t, first + k)[:-1] for k, t in enumerate(texts)]
+    data = b"".join(blocks) + b"\0"
+    cutter, got, pos = _Cutter(first, len(blocks)), [], 0
+    for size in [*sizes, len(data)]:
+        got += cutter.feed(data[pos:pos + size])
+        pos += size
+    assert got == blocks and cutter.finished
 
 
 def test_blocks_stay_aligned_with_newlines_nuls_and_empty_segments(fake):
