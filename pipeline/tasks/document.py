@@ -119,7 +119,8 @@ def _context(segments):
 
 
 class _RepairStage(_SegmentStage):
-    version = 2  # 2: Title Case rules of December 2026 (graded context margin, document evidence)
+    version = 3  # 2: Title Case rules of December 2026 (graded context margin, document evidence);
+    # 3: collapse_repeats keeps repetition that grammar makes ('whatever happens happens', 'on it it will')
 
     @classmethod
     def extra_fingerprint(cls, cfg, output_dir):

@@ -228,6 +228,34 @@ def _artefact_double(text: str, m: re.Match) -> bool:
     return False
 
 
+# Two copies of a word that English grammar makes: a free relative's verb and the main verb ('whatever
+# happens happens', 'what counts counts', 'whatever happened happened'); the object 'it' of a preposition
+# followed by the next clause's subject 'it' before its verb, the comma left out ('when we look back on it
+# it will be clear'). Elsewhere 'it it' is a slip ('It it were', 'said it it was', 'later it it will').
+_FREE_RELATIVE = re.compile(r"\b(?:what|whatever|whoever|whichever|whomever)\s+$", re.IGNORECASE)
+_VERB_FORM = re.compile(r"[a-z]{2,}(?:s|ed)")
+_VERB_AFTER_IT = re.compile(r"\s+(?:is|was|will|would|can|could|should|may|might|must|has|had|does|did|"
+                            r"seems|seemed|means|meant|makes|made|becomes|became)\b", re.IGNORECASE)
+_PREPOSITION_BEFORE = re.compile(r"\b(?:on|in|at|to|for|with|about|of|from|by|into|onto|over|through|"
+                                 r"without|after|before|like|than|upon|against|behind|beyond)\s+$", re.IGNORECASE)
+
+
+def _grammatical_double(text: str, m: re.Match) -> bool:
+    """Two copies of a word that belong to two phrases (see above): kept.
+
+    >>> [_grammatical_double(t, _REPEAT_WORD.search(t)) for t in ("if whatever happens happens after",
+    ...  "what mattered mattered", "when we look back on it it will be", "It it were not for",
+    ...  "said it it was", "later it it will", "what extent extent", "the price price rose")]
+    [True, True, True, False, False, False, False, False]
+    """
+    w, before, after = m.group(1), text[:m.start()], text[m.end():]
+    if m.group(2).strip().lower() != w.lower():
+        return False  # three or more copies
+    if _VERB_FORM.fullmatch(w) and _FREE_RELATIVE.search(before):
+        return True
+    return w.lower() == "it" and bool(_PREPOSITION_BEFORE.search(before) and _VERB_AFTER_IT.match(after))
+
+
 @repair("collapse_repeats", "Collapse repeated words and phrases ('the the', hallucinated loops)")
 def collapse_repeats(text: str, ctx: RuleContext | None = None) -> Repaired:
     """
@@ -241,6 +269,8 @@ def collapse_repeats(text: str, ctx: RuleContext | None = None) -> Repaired:
     'Telefonica met Sirhan Sirhan on a capital-market deal'
     >>> collapse_repeats("Paula Radcliffe Radcliffe met Duran Duran in Bora Bora.").text
     'Paula Radcliffe met Duran Duran in Bora Bora.'
+    >>> collapse_repeats("Whatever happens happens; looking back on it it was worth it.").text
+    'Whatever happens happens; looking back on it it was worth it.'
     """
     c = _ctx(ctx)
     lex = c.lexicon
@@ -265,7 +295,8 @@ def collapse_repeats(text: str, ctx: RuleContext | None = None) -> Repaired:
         taken.append((m.start(2), m.end(2)))
     for m in _REPEAT_WORD.finditer(text):
         w = m.group(1)
-        if not free(m.start(2), m.end(2)) or (w.lower() in _LEGIT_DOUBLES and not _artefact_double(text, m)):
+        if not free(m.start(2), m.end(2)) or (w.lower() in _LEGIT_DOUBLES and not _artefact_double(text, m)) \
+                or _grammatical_double(text, m):
             continue
         if c.stats.available and not c.stats.known(w) and not (
                 "-" in w and all(c.stats.known(x) for x in w.split("-") if x)):  # 'capital-market' is English
