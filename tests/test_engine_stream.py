@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import textwrap
+import subprocess
 import time
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from hypothesis import given, settings, strategies as st
 from conftest import needs_apertium
 from pipeline.config import CacheConfig, TranslationConfig
 from pipeline.translate.engines import ApertiumEngine, EngineError, EngineTimeout
+import pipeline.translate.engines.apertium as ap
 from pipeline.translate.engines.apertium import _Cutter, deformat, reformat
 from pipeline.translate.translator import Translator
 
@@ -322,3 +324,20 @@ def test_hung_tagger_times_out_and_is_killed(three_parts):
     assert not running(pid)  # the relay killed and reaped it
     assert eng.translate_groups([["tres"]], "es", "en") == [["N0 TRES"]]
     eng.close()
+
+
+@needs_apertium
+def test_package_version_from_dpkg_status_is_what_dpkg_query_says(monkeypatch):
+    # the version written into provenance is read from dpkg's status file (a line tool's start-up spares
+    # the dpkg-query process); it must be dpkg-query's answer, which is also the fallback
+    ap._package_version.cache_clear()
+    fast = ap._package_version()
+    slow = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "apertium-eng-spa"],
+                          capture_output=True, text=True).stdout.strip()
+    assert fast == slow and fast != "unknown"
+    monkeypatch.setattr(ap, "DPKG_STATUS", "/nonexistent/status")
+    ap._package_version.cache_clear()
+    try:
+        assert ap._package_version() == slow
+    finally:
+        ap._package_version.cache_clear()

@@ -342,3 +342,13 @@ def test_apertium_pipeline_keeps_every_protected_span(tmp_path):
         for s in find_protected(t):
             assert s.text in r.text, (s.text, r.text)
     assert all(r.engine == "apertium" and r.version.startswith("apertium-eng-spa") for r in res)
+
+
+def test_engines_made_before_the_translator_are_used(monkeypatch):
+    # `pipeline translate` makes and starts its engine before importing the translator module: the
+    # translator takes it as it is for that direction and makes the others itself
+    given, other = UpperEngine(), UpperEngine()
+    monkeypatch.setattr("pipeline.translate.translator.get_engine", lambda c, s, t: other)
+    tr = Translator(TranslationConfig(cache=CacheConfig(enabled=False)), engines={("es", "en"): given})
+    assert tr.engine("es", "en") is given and tr.engine("en", "es") is other
+    assert tr.translate(["hola"], "es", "en")[0].text == "HOLA" and given.calls == [["hola"]]

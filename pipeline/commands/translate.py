@@ -55,10 +55,6 @@ def cache_setting(cfg, args):
 
 
 def run(args) -> int:
-    from pipeline.io import read_lines
-    from pipeline.translate.engines import EngineUnavailable
-    from pipeline.translate.translator import Translator
-
     cfg = load_config(args.config).translation
     if args.engine:
         cfg = msgspec.structs.replace(cfg, engine=args.engine)
@@ -69,18 +65,30 @@ def run(args) -> int:
     if args.clear_cache and not cfg.cache.enabled:
         print("pipeline translate: --clear-cache needs a cache: give --cache PATH", file=sys.stderr)
         return ExitCode.USAGE
-    translator = Translator(cfg)
+    from pipeline.translate.engines import EngineUnavailable, get_engine, start_engine
+
+    try:
+        engine = get_engine(cfg, args.src, args.tgt)
+    except EngineUnavailable as exc:
+        print(f"pipeline translate: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
+    # The engine's programs start first: they load their dictionaries while the rest of the tool is
+    # imported and the first lines are read and planned.
+    start_engine(engine, args.src, args.tgt)
+    try:
+        from pipeline.io import read_lines
+        from pipeline.translate.translator import Translator
+
+        translator = Translator(cfg, engines={(args.src, args.tgt): engine})
+    except BaseException:
+        if callable(getattr(engine, "close", None)):
+            engine.close()
+        raise
     try:
         if args.clear_cache and translator.cache is not None:
             n = translator.cache.clear()
             print(f"cleared {n} cached translations", file=sys.stderr)
-        try:
-            # the engine's programs load their dictionaries while the rest starts and the first lines are read
-            translator.start(args.src, args.tgt)
-            info = translator.engine_info(args.src, args.tgt)
-        except EngineUnavailable as exc:
-            print(f"pipeline translate: {exc}", file=sys.stderr)
-            return ExitCode.USAGE
+        info = translator.engine_info(args.src, args.tgt)
         print(f"engine: {info['engine']} {info['version']}", file=sys.stderr)
         lineno = 0
         size = max(1, args.batch)

@@ -18,7 +18,7 @@ import msgspec
 import regex
 
 from pipeline.translate.cache import TranslationCache, normalise, segment_key
-from pipeline.translate.engines import EngineError, EngineUnavailable, get_engine
+from pipeline.translate.engines import EngineError, EngineUnavailable, get_engine, start_engine
 from pipeline.translate.names import Glossary, NameIndex
 from pipeline.protect import find_protected
 from pipeline.records import LangSpan
@@ -102,9 +102,12 @@ def _digest(value) -> str:
 
 
 class Translator:
-    def __init__(self, config, cache_dir: Path | None = None):
+    def __init__(self, config, cache_dir: Path | None = None,
+                 engines: dict[tuple[str, str], object] | None = None):
+        """``engines``: engines already made for some directions (``get_engine`` for this config), e.g.
+        started before this module was imported; the others are made on first use."""
         self.config = config
-        self._engines: dict[tuple[str, str], object] = {}
+        self._engines: dict[tuple[str, str], object] = dict(engines or {})
         self.glossary = Glossary.load(config.glossary) if config.glossary and Path(config.glossary).is_file() \
             else Glossary()
         self.cache: TranslationCache | None = None
@@ -131,12 +134,7 @@ class Translator:
     def start(self, src: str, tgt: str) -> None:
         """Start a persistent engine for ``src``->``tgt`` ahead of its first batch, where the engine can
         (apertium's pipeline of processes); a no-op for the others."""
-        eng = self.engine(src, tgt)
-        if callable(getattr(eng, "start", None)):
-            try:
-                eng.start(src, tgt)
-            except EngineError:
-                pass  # the first batch tries again and reports it
+        start_engine(self.engine(src, tgt), src, tgt)
 
     def close(self) -> None:
         for eng in self._engines.values():

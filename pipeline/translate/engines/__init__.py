@@ -10,7 +10,7 @@ from pipeline.translate.engines.argos import ArgosEngine
 from pipeline.translate.engines.base import Engine, EngineError, EngineTimeout, EngineUnavailable
 
 __all__ = ["Engine", "EngineError", "EngineTimeout", "EngineUnavailable", "ApertiumEngine", "ArgosEngine",
-           "get_engine"]
+           "get_engine", "start_engine"]
 
 
 def get_engine(config, src: str, tgt: str) -> Engine:
@@ -31,3 +31,14 @@ def get_engine(config, src: str, tgt: str) -> Engine:
         raise EngineUnavailable.for_direction(src, tgt, f"apertium command {config.apertium.command!r} "
                                                         "or its mode for this direction is missing")
     raise EngineUnavailable.for_direction(src, tgt, f"unknown engine {choice!r}")
+
+
+def start_engine(engine, src: str, tgt: str) -> None:
+    """Start a persistent engine for ``src``->``tgt`` ahead of its first batch, where it has something to
+    start (apertium's pipeline of processes, which then loads its dictionaries); a no-op for the others. A
+    failure is left for the first batch, which tries again and reports it."""
+    if callable(getattr(engine, "start", None)):
+        try:
+            engine.start(src, tgt)
+        except EngineError:
+            pass

@@ -53,8 +53,37 @@ def _modes(command: str) -> frozenset[str]:
     return frozenset(line.strip() for line in out.splitlines() if line.strip())
 
 
+DPKG_STATUS = "/var/lib/dpkg/status"
+
+
+def _status_version(status: bytes, package: str) -> str | None:
+    r"""The version of an installed package in dpkg's status file (deb-control stanzas), or None.
+
+    >>> st = b"Package: a\nStatus: install ok installed\nVersion: 1\n\nPackage: apertium-eng-spa\n" \
+    ...      b"Status: install ok installed\nArchitecture: all\nVersion: 0.8.1-2\n\n"
+    >>> _status_version(st, "apertium-eng-spa"), _status_version(st, "b")
+    ('0.8.1-2', None)
+    """
+    for stanza in status.split(b"\n\n"):
+        fields = dict(line.split(b": ", 1) for line in stanza.strip().split(b"\n")
+                      if b": " in line and line[:1] != b" ")  # continuation lines start with a space
+        if fields.get(b"Package") == package.encode() and fields.get(b"Status", b"").endswith(b" installed") \
+                and fields.get(b"Version"):
+            return fields[b"Version"].decode("utf-8", "replace").strip()
+    return None
+
+
 @lru_cache(maxsize=1)
 def _package_version() -> str:
+    """The installed apertium-eng-spa's version: read from dpkg's status file (a millisecond, where
+    ``dpkg-query`` takes 6-20 ms of a line tool's start), else asked of dpkg-query."""
+    try:
+        with open(DPKG_STATUS, "rb") as f:
+            found = _status_version(f.read(), "apertium-eng-spa")
+        if found:
+            return found
+    except OSError:
+        pass
     try:
         out = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "apertium-eng-spa"],
                              capture_output=True, text=True, timeout=30)
