@@ -119,7 +119,8 @@ def _context(segments):
 
 
 class _RepairStage(_SegmentStage):
-    version = 2  # 2: Title Case rules of December 2026 (graded context margin, document evidence)
+    version = 3  # 2: Title Case rules of December 2026 (graded context margin, document evidence); 3: lone nouns
+    # with strong lower-case evidence after a determiner, by the tagger
 
     @classmethod
     def extra_fingerprint(cls, cfg, output_dir):
