@@ -281,7 +281,8 @@ def test_optional_tagger_reads_verbs_and_its_absence_leaves_a_flag(monkeypatch):
 def test_a_lone_noun_after_a_determiner_is_lowered_by_the_tagger_with_strong_evidence(monkeypatch):
     # 'offices', 'solution': real English writes them lower-case mid-sentence (>= 30 uses, < 0.4% capitalised);
     # the tagger reads a noun. Without the tagger, review only, as before.
-    texts = {"They decided to renew a large part of their Offices.": "They decided to renew a large part of their offices.",
+    texts = {"They decided to renew a large part of their Offices.":
+             "They decided to renew a large part of their offices.",
              "That is not a Solution favored at WestLB.": "That is not a solution favored at WestLB."}
     for text in texts:
         without = Repairer(tagger=None).repair(text)
