@@ -119,8 +119,9 @@ def _context(segments):
 
 
 class _RepairStage(_SegmentStage):
-    version = 3  # 2: Title Case rules of December 2026 (graded context margin, document evidence);
-    # 3: collapse_repeats keeps repetition that grammar makes ('whatever happens happens', 'on it it will')
+    version = 4  # 2: Title Case rules of December 2026 (graded context margin, document evidence);
+    # 3: collapse_repeats keeps repetition that grammar makes ('whatever happens happens', 'on it it will');
+    # 4: lone nouns with strong lower-case evidence after a determiner, by the tagger
 
     @classmethod
     def extra_fingerprint(cls, cfg, output_dir):
