@@ -27,6 +27,9 @@ __all__ = ["TranslationResult", "Translator", "NameIndex", "split_long", "placeh
 
 _LETTER = regex.compile(r"\p{L}")
 _PLACEHOLDER = regex.compile(r"⟦(\d+)⟧")
+_NEWLINES = regex.compile(r"(\n+)")
+_PLACEHOLDER_SPLIT = regex.compile(r"(⟦\d+⟧)")
+_SPLITS = tuple(regex.compile(p) for p in (r"(?<=[.!?;:…])\s+", r"(?<=[,)\]»”])\s+", r"\s+"))
 
 
 def placeholder(i: int) -> str:
@@ -57,8 +60,8 @@ def split_long(text: str, limit: int) -> list[str]:
     """
     if len(text) <= limit or limit <= 0:
         return [text]
-    for pattern in (r"(?<=[.!?;:…])\s+", r"(?<=[,)\]»”])\s+", r"\s+"):
-        parts = [p for p in regex.split(pattern, text) if p]
+    for pattern in _SPLITS:
+        parts = [p for p in pattern.split(text) if p]
         if len(parts) > 1:
             break
     else:
@@ -198,7 +201,7 @@ class Translator:
                 plan.parts.append(region)
                 continue
             # Lines are translated apart: engines may move words across a newline.
-            for line in regex.split(r"(\n+)", region):
+            for line in (_NEWLINES.split(region) if "\n" in region else (region,)):
                 core = line.strip()
                 if not core or line.startswith("\n"):
                     plan.parts.append(line)
@@ -619,7 +622,7 @@ class Translator:
                 note = {"type": "placeholder_fallback",
                         "lost": [t for t, c in counts.items() if c == 0],
                         "duplicated": [t for t, c in counts.items() if c > 1], "invented": extra}
-                chunks = regex.split(r"(⟦\d+⟧)", u.masked)
+                chunks = _PLACEHOLDER_SPLIT.split(u.masked)
                 fallback.append((u, chunks, note))
         return fallback
 
