@@ -172,6 +172,10 @@ class FilterConfig(Section):
     # pairs whose quality score (pipeline/corpus/quality.py, in [0, 1]) is below this are rejected as
     # filter:min_quality; 0 keeps every pair (each still carries its score)
     min_quality: Unit = 0.0
+    # the quality score's round trip: each pair's machine-translated side translated back by the engine (a
+    # second full engine pass; the score's strongest part). false: scored by the other parts alone, with
+    # the quality model's weights for that case, and quality.round_trip null: about half the engine time
+    round_trip: bool = True
 
     def check(self, where: str) -> None:
         if self.min_chars > self.max_chars:

@@ -349,3 +349,40 @@ def test_line_tool_passes_of_several_batches_translate_as_one_call_per_batch(cap
         assert main(["translate", "--from", "es", "--to", "en", "--no-cache", "--batch", "3"]) == 0
         outs.append(capsys.readouterr().out)
     assert outs[0] == outs[1] and len(outs[0].splitlines()) == len(lines)
+
+
+@needs_apertium
+def test_without_round_trip_no_second_engine_pass_and_the_same_pairs(tmp_path, monkeypatch):
+    """filters.round_trip: false scores pairs without translating them back (quality.round_trip null, the
+    model's weights for that case): no round trip is translated, by the batch task or the export, and the
+    pairs are those of a run with it (min_quality 0 keeps every pair either way)."""
+    import yaml
+
+    from pipeline.cli import main
+    from pipeline.config import default_config_path
+    from pipeline.corpus import quality
+
+    inp = tmp_path / "in"
+    shutil.copytree(SEEDS, inp)
+    assert main(["run", "--input", str(inp), "--output", str(tmp_path / "with"), "--no-progress"]) == 0
+    shipped = Path(default_config_path()).resolve()
+    data = yaml.safe_load(shipped.read_text(encoding="utf-8"))
+    data["filters"]["round_trip"] = False
+    for section, key in (("translation", "glossary"), ("repairs", "dictionary")):  # relative to the config
+        if data.get(section, {}).get(key) and not Path(data[section][key]).is_absolute():
+            data[section][key] = str(shipped.parent / data[section][key])
+    cfg = tmp_path / "no_round_trip.yaml"
+    cfg.write_text(yaml.safe_dump(data), encoding="utf-8")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a round trip was translated")
+
+    monkeypatch.setattr(quality, "translate_round_trips", refuse)
+    monkeypatch.setattr(quality, "shared_round_trips", refuse)
+    assert main(["--config", str(cfg), "run", "--input", str(inp), "--output", str(tmp_path / "without"),
+                 "--no-progress"]) == 0
+    read = lambda run: [json.loads(l) for l in (tmp_path / run / "corpus" / "es-en.jsonl").open(encoding="utf-8")]  # noqa: E731
+    with_rt, without = read("with"), read("without")
+    assert [p["translation"] for p in without] == [p["translation"] for p in with_rt] and without
+    assert all(p["quality"]["round_trip"] is None and 0 <= p["quality"]["score"] <= 1 for p in without)
+    assert all(p["quality"]["round_trip"] is not None for p in with_rt)

@@ -113,7 +113,8 @@ def write_corpus(folder: Path, docs: Iterable[DocumentResult], cfg: Config, vers
     if own_scorer:  # with the process's round-trip translator and what the batch task translated ahead
         from pipeline.corpus.quality import shared_round_trips
 
-        scorer = QualityScorer(cfg, shared=shared_round_trips(cfg))
+        scorer = (QualityScorer(cfg, shared=shared_round_trips(cfg)) if cfg.filters.round_trip
+                  else QualityScorer(cfg, round_trip=False))
     report = ReportBuilder()
     engines: dict[str, Any] = {}
     segments_in_stage_files = 0

@@ -254,7 +254,7 @@ def round_trip_handoff(cfg: Any) -> Optional[SharedRoundTrips]:
     or another host would translate round trips that nobody reads)."""
     import multiprocessing
 
-    if HANDOFF["enabled"] and multiprocessing.current_process().name == "MainProcess":
+    if HANDOFF["enabled"] and cfg.filters.round_trip and multiprocessing.current_process().name == "MainProcess":
         return shared_round_trips(cfg)
     return None
 
