@@ -312,18 +312,12 @@ def test_a_lone_noun_after_a_determiner_is_lowered_by_the_tagger_with_strong_evi
     assert Repairer().repair(kept, doc).text == kept
 
 
-def test_a_noun_after_an_opening_function_word_and_a_verb_after_an_auxiliary_are_lowered_by_the_tagger():
+def test_a_noun_after_an_opening_function_word_is_lowered_by_the_tagger():
     # the sentence's first word is capitalised by position, so the noun after it is judged as after a
-    # lower-case word; a verb after an auxiliary is a predicate, not a title's word ('on November') or a
-    # label's name ('97 aircraft'). Without the tagger, review only, as before.
+    # lower-case word. Without the tagger, review only, as before.
     texts = {"The Device is supposed to process only a few files.":
              "The device is supposed to process only a few files.",
-             "In Theory, I can't disagree with that.": "In theory, I can't disagree with that.",
-             "The state of emergency, which Musharraf had Declared on November 3, is over.":
-             "The state of emergency, which Musharraf had declared on November 3, is over.",
-             "Hamburg was ultimately Trumped by Leipzig, however.": "Hamburg was ultimately trumped by Leipzig, however.",
-             "In the last semester, the manufacturer has Delivered 97 aircraft.":
-             "In the last semester, the manufacturer has delivered 97 aircraft."}
+             "In Theory, I can't disagree with that.": "In theory, I can't disagree with that."}
     for text in texts:
         assert Repairer(tagger=None).repair(text).text == text
     if not TAGGER:
@@ -331,10 +325,13 @@ def test_a_noun_after_an_opening_function_word_and_a_verb_after_an_auxiliary_are
     for text, fixed in texts.items():
         res = Repairer().repair(text)
         assert res.text == fixed and replay(text, res.steps) == fixed
-    # names after a sentence's first word, titles and labels after a verb slot stay as they are
+    # names after a sentence's first word, titles and labels stay as they are; a capital after an
+    # auxiliary is left too ('to Test cricket', '"The Earth is Saying'": see docs/repairs.md)
     for kept in ("The Bank of England announced on Thursday a cut.", "The Hague is the seat of the court.",
                  "The Economist said so.", "The US attorney general has appealed.", "In Britain, prices rose.",
-                 "The prisoner was moved to Room 101 on Monday.", "He said he had read Accidents at Work twice."):
+                 "The prisoner was moved to Room 101 on Monday.", "He said he had read Accidents at Work twice.",
+                 "The selectors are returning Andy Bichel to Test cricket.",
+                 'He ended by declaring, "The Earth is Saying, \'Enough.\'"'):
         assert Repairer().repair(kept).text == kept
 
 

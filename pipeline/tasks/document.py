@@ -122,8 +122,7 @@ class _RepairStage(_SegmentStage):
     version = 5  # 2: Title Case rules of December 2026 (graded context margin, document evidence);
     # 3: collapse_repeats keeps repetition that grammar makes ('whatever happens happens', 'on it it will');
     # 4: lone nouns with strong lower-case evidence after a determiner, by the tagger;
-    # 5: the same after a sentence's first function word ('This Opinion is'), and a verb after an auxiliary
-    # is no title's or label's word ('had Declared on November 3')
+    # 5: the same after a sentence's first function word ('This Opinion is')
 
     @classmethod
     def extra_fingerprint(cls, cfg, output_dir):

@@ -465,45 +465,6 @@ def _opening_function_word(text: str, toks: list, i: int) -> bool:
                                                 or i >= 2 and any(ch in _OPENERS for ch in gap))
 
 
-_PERFECT = frozenset("have has had having".split())
-_SLOT_ADVERBS = frozenset("already also still just ever never not now then often most more".split())
-
-
-def _verb_in_slot(text: str, toks: list, i: int, c: RuleContext) -> bool:
-    """Token i follows 'to', a modal, an auxiliary, 'have' or 'not' (up to two adverbs between: 'was ultimately
-    Trumped', 'will most likely Work') and the optional tagger reads it as a verb: a predicate ('had Declared
-    on November 3', 'were Announced on Saturday', 'has Delivered 97 aircraft'), not a word of a title ('Accidents
-    at Work') or a label's name ('Article 365'). Dev news files: no natural capital there is read so but one
-    unknown word ('won't be Mobilking.'), which the rule never lowers as a common word. False without the tagger.
-
-    >>> from dataclasses import replace
-    >>> from pipeline.repair.rules._common import _ctx
-    >>> class Tags:
-    ...     def pos_at(self, text, start): return "VERB"
-    >>> def t(text, word, c):
-    ...     toks = [(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(text)]
-    ...     return _verb_in_slot(text, toks, [x[2] for x in toks].index(word), c)
-    >>> c = replace(_ctx(None), tagger=Tags())
-    >>> t("Musharraf had Declared on November 3", "Declared", c), t("the people Carry the Staph", "Carry", c)
-    (True, False)
-    >>> t("Hamburg was ultimately Trumped by Leipzig", "Trumped", c), t("they did not Happen", "Happen", c)
-    (True, True)
-    >>> t("Musharraf had Declared on November 3", "Declared", _ctx(None))
-    False
-    """
-    if c.tagger is None:
-        return False
-    for j in range(i - 1, max(i - 4, -1), -1):
-        w = toks[j][2]
-        if text[toks[j][1]:toks[j + 1][0]] != " ":
-            return False
-        if w in _VERB_SLOT or w in _PERFECT:
-            return c.tagger.pos_at(text, toks[i][0]) in ("VERB", "AUX")
-        if not (w.islower() and (w in _SLOT_ADVERBS or w.endswith("ly"))):
-            return False
-    return False
-
-
 def _lone_noun_lower(text: str, toks: list, i: int, c: RuleContext) -> bool:
     """Token i, a capitalised common word alone in its run after a lower-case word (a determiner too: 'a
     Solution', 'their Offices', 'the Bus') or after a function word that opens the sentence ('This Opinion
@@ -902,8 +863,7 @@ def lowercase_anchor_words(text: str, ctx: RuleContext | None = None) -> Repaire
             pw = [words[k] for k in piece]
             pk = [kinds[k] for k in piece]
             end = toks[run[piece[-1]]][1]
-            if re.match(r"\s*[\d(]|\s[A-HJ-Z](?![\w'’])|\s[A-Z]{2,}\b", text[end:end + 12]) \
-                    and not (len(piece) == 1 and _verb_in_slot(text, toks, run[piece[0]], c)):
+            if re.match(r"\s*[\d(]|\s[A-HJ-Z](?![\w'’])|\s[A-Z]{2,}\b", text[end:end + 12]):
                 continue  # 'Article 365', 'Room 101', 'Group D', 'Plan MOVELE': a label after it makes a name
             # one capitalised word between lower-case words that real English writes lower-case in this
             # very context ('a Man who', 'the Small city'): its name sense is not the one meant here
@@ -996,10 +956,8 @@ def lowercase_anchor_words(text: str, ctx: RuleContext | None = None) -> Repaire
                     # ('a Solution favored', 'their Offices') or a sentence's first word ('This Opinion
                     # is'); not 'the first Test', 'the local Police'
                 lowered = frozenset(e.start for e in edits if e.confidence >= 0.7)
-                if conf >= 0.7 and len(pw) == 1 and _in_title(text, toks, run[piece[0]], lowered) \
-                        and not _verb_in_slot(text, toks, run[piece[0]], c):
-                    conf = 0.4  # 'Accidents at Work', 'Good as You Think': part of a title; not a verb
-                    # after an auxiliary ('had Declared on November 3')
+                if conf >= 0.7 and len(pw) == 1 and _in_title(text, toks, run[piece[0]], lowered):
+                    conf = 0.4  # 'Accidents at Work', 'Good as You Think': part of a title
                 for k in piece:
                     lower(run[k], conf)
                 continue
