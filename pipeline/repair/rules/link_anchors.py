@@ -253,10 +253,19 @@ _OPENERS = set(".!?:;\"“‘'(«[—–-|•\n")
 
 
 def _title_case_line(words: list[str]) -> bool:
-    """A headline in Title Case: capitals everywhere except on function words."""
+    """A headline in Title Case: capitals everywhere except on function words; or a short one whose every
+    word is capitalised (a lost link capitalises a run inside a sentence, never all of it).
+
+    >>> _title_case_line("Can Islam Be French".split()), _title_case_line("Oil Prices Fall As Demand Weakens".split())
+    (True, True)
+    >>> _title_case_line("the talks in Caracas Ended Early".split()), _title_case_line("Mr Smith".split())
+    (False, False)
+    """
     long_words = [w for w in words if len(w) > 3]
     caps = sum(w[0].isupper() for w in long_words)
     lower_content = sum(w.islower() and w not in FUNCTION_WORDS for w in long_words)
+    if len(words) >= 3 and all(w[:1].isupper() for w in words):
+        return True
     return caps >= 3 and lower_content == 0 and caps / len(long_words) >= 0.6
 
 
