@@ -352,3 +352,32 @@ def test_engines_made_before_the_translator_are_used(monkeypatch):
     tr = Translator(TranslationConfig(cache=CacheConfig(enabled=False)), engines={("es", "en"): given})
     assert tr.engine("es", "en") is given and tr.engine("en", "es") is other
     assert tr.translate(["hola"], "es", "en")[0].text == "HOLA" and given.calls == [["hola"]]
+
+
+class BlockStartEngine(UpperEngine):
+    """Translates a few Spanish pieces as apertium does, capitalising the first word of every block."""
+
+    name = "blocks"
+    WORDS = {"dijo que": "He said that", "y tampoco quiero": "And neither I want",
+             "pueden saber": "They can know", "los usuarios de": "The users of"}
+
+    def translate_batch(self, texts, src, tgt):
+        self.calls.append(list(texts))
+        return [self.WORDS.get(t, t) for t in texts]
+
+
+@pytest.mark.parametrize("text, english, expected", [
+    # the English span in the middle is kept; the Spanish piece after it continues the sentence
+    ("dijo que Springer, y tampoco quiero", "Springer,", "He said that Springer, and neither I want"),
+    # a subject the engine supplied right after a name keeps its capital for the repairs (undouble_subject)
+    ("los usuarios de Facebook pueden saber", "Facebook", "The users of Facebook They can know"),
+])
+def test_a_piece_that_continues_its_sentence_is_not_capitalised(monkeypatch, text, english, expected):
+    eng = BlockStartEngine()
+    monkeypatch.setattr("pipeline.translate.translator.get_engine", lambda c, s, t: eng)
+    tr = Translator(TranslationConfig(cache=CacheConfig(enabled=False)))
+    a = text.index(english)
+    b = a + len(english)
+    spans = [LangSpan(0, a, "es"), LangSpan(a, b, "en"), LangSpan(b, len(text), "es")]
+    (res,) = tr.translate([text], "es", "en", spans=[spans])
+    assert res.text == expected and len(eng.calls[0]) == 2

@@ -148,6 +148,7 @@ class RepairSource(_RepairStage):
 
 class TranslateSegments(_SegmentStage):
     stage = "translate"
+    version = 2  # 2: a piece that continues its segment's sentence keeps a lower-case first word (continue_case)
     sections = ("ingest", "segmentation", "langid", "repairs", "translation")
     upstream = RepairSource
 

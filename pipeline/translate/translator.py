@@ -22,6 +22,8 @@ from pipeline.translate.engines import EngineError, EngineUnavailable, get_engin
 from pipeline.translate.names import Glossary, NameIndex
 from pipeline.protect import find_protected
 from pipeline.records import LangSpan
+from pipeline.resources.langwords import ES_FUNCTION, MONTHS_EN
+from pipeline.resources.lexicon import FUNCTION_WORDS
 
 __all__ = ["TranslationResult", "Translator", "NameIndex", "split_long", "placeholder"]
 
@@ -48,6 +50,47 @@ class TranslationResult:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+
+# How pieces are put back together; part of the segment-level cache key (2: continue_case).
+ASSEMBLY = 2
+
+# Closed-class words of each target language that are written lower-case inside a sentence (not the months
+# and names among them: 'May', 'Will').
+_CONTINUING = {"en": FUNCTION_WORDS - MONTHS_EN - {"will"}, "es": ES_FUNCTION}
+_SUBJECTS = frozenset("it he she they we you él ella ellos ellas nosotros".split())
+_FIRST_WORD = regex.compile(r"\A(\p{Lu}\p{Ll}*)(?![\p{L}'’])")
+_SENTENCE_END = regex.compile(r"[.!?…][\"'”’»)\]]*\s*\Z")
+
+
+def continue_case(output: str, source: str, before: str, tgt: str) -> str:
+    """A piece translated after other text of its segment continues that sentence: the engine capitalised
+    its first word as if it began one ('Springer, y tampoco' -> 'Springer, And neither'). Lower-cased when
+    the source piece starts lower-case, the text before it does not end a sentence, and the word is a
+    closed-class word of the target language (never a name, a month or 'I').
+
+    >>> continue_case("And neither I want", "y tampoco quiero", "as it was Springer, ", "en")
+    'and neither I want'
+    >>> continue_case("I want", "yo quiero", "Springer, ", "en"), continue_case("May is", "mayo es", "x, ", "en")
+    ('I want', 'May is')
+    >>> continue_case("And then", "y luego", "It ended. ", "en"), continue_case("And then", "y luego", "", "en")
+    ('And then', 'And then')
+    >>> continue_case("Y el", "and the", "los dos países, ", "es")
+    'y el'
+    >>> continue_case("They can know", "pueden saber", "users of Facebook ", "en")
+    'They can know'
+    """
+    m = _FIRST_WORD.match(output)
+    if m is None or not before.strip() or _SENTENCE_END.search(before) or not source[:1].islower():
+        return output
+    word = m.group(1).lower()
+    if word not in _CONTINUING.get(tgt, ()):
+        return output
+    if word in _SUBJECTS and before.rstrip()[-1:].isalpha():
+        # 'los usuarios de Facebook pueden' -> 'users of Facebook They can': a subject the engine supplied
+        # right after its noun, which the repairs remove as a doubled subject (undouble_subject)
+        return output
+    return output[:1].lower() + output[1:]
 
 
 def split_long(text: str, limit: int) -> list[str]:
@@ -122,7 +165,7 @@ class Translator:
                                           memory_entries=config.cache.memory_entries)
         # Everything in the config that changes a segment's result, for the segment-level cache key.
         settings = {"max_chars": config.max_chars, "argos": msgspec.to_builtins(config.argos),
-                    "glossary": self.glossary.terms}
+                    "glossary": self.glossary.terms, "assembly": ASSEMBLY}
         self._settings_fp = _digest(settings)
 
     def engine(self, src: str, tgt: str):
@@ -649,6 +692,7 @@ class Translator:
                     notes.extend(subs)
                 for tok, value in u.table.items():
                     text = text.replace(tok, value, 1)
-                texts.append(text.strip())
+                before = "".join(out) + " ".join(texts) + (" " if texts else "")
+                texts.append(continue_case(text.strip(), u.masked.lstrip(), before, direction.split("-")[1]))
             out.append(" ".join(texts))
         return TranslationResult("".join(out), None, engine, version, direction, notes)
