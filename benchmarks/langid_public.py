@@ -176,6 +176,22 @@ def _sentence_line(text: str) -> bool:
     return len(text.split()) >= 3 and len(text) < 300 and not train._TEMPLATE.search(text)
 
 
+# A sentence as written in running text: a capital first (after an opening quote or ¿/¡), three or more words,
+# a full stop, question or exclamation mark last. Catalogue messages are mostly not sentences but labels and
+# fragments ("radio menu item", "--- Menus ---", "E349: No identifier under cursor"); the sentence target is
+# read on the lines of this shape, the fragments are scored and printed beside them.
+_SENTENCE_SHAPE = re.compile(r"^[¿¡\"“«]?[A-ZÁÉÍÓÚÑ]\S*(?:\s+\S+){2,}[.!?…][\"”»]?$")
+
+
+def sentence_shaped(text: str) -> bool:
+    """Whether a line has the shape of a sentence of running text.
+
+    >>> [sentence_shaped(t) for t in ("¿Desea continuar ahora?", "radio menu item", "E290: Lista o número requerido")]
+    [True, False, False]
+    """
+    return bool(_SENTENCE_SHAPE.match(text.strip()))
+
+
 def _pairs_to_rows(pairs) -> list[tuple[str, str]]:
     """Spanish msgstr and English msgid lines, each text once per side."""
     es = {b.strip() for _, b in pairs if _sentence_line(b.strip())}
@@ -306,9 +322,11 @@ def main() -> None:
         both = both_sides(items)
         rows[name] = items
         rows[name + "_one_side"] = [(t, lang) for t, lang in items if t not in both]
+    for name in [k for k in rows if k.endswith("_one_side")]:
+        rows[name.replace("_one_side", "_shaped")] = [(t, g) for t, g in rows[name] if sentence_shaped(t)]
     for bucket, items in rows.items():
         ok = sum(det.detect(t).lang == lang for t, lang in items)
-        print(f"{bucket:<18} {ok / len(items):.4f} ({ok}/{len(items)})")
+        print(f"{bucket:<18} {ok / max(len(items), 1):.4f} ({ok}/{len(items)})")
         wrong = [(t, lang, det.detect(t).lang) for t, lang in items if det.detect(t).lang != lang]
         for w in wrong[:5]:
             print("    miss:", w)
