@@ -294,8 +294,28 @@ def test_round_trips_translated_ahead_by_the_batch_task_leave_the_corpus_unchang
         return out
 
     monkeypatch.setattr(quality.SharedRoundTrips, "take", take)
+    warmed: list[int] = []
+    real_warm = quality.SharedRoundTrips.warm_langid
+
+    def warm_langid(self, detector, documents):
+        documents = list(documents)
+        real_warm(self, detector, documents)
+        warmed.append(sum(len(pairs) for pairs, _ in documents))
+
+    monkeypatch.setattr(quality.SharedRoundTrips, "warm_langid", warm_langid)
+    chrf_ahead: list[bool] = []
+    real_take_chrf = quality.SharedRoundTrips.take_chrf
+
+    def take_chrf(self, hyp, ref):
+        out = real_take_chrf(self, hyp, ref)
+        chrf_ahead.append(out is not None)
+        return out
+
+    monkeypatch.setattr(quality.SharedRoundTrips, "take_chrf", take_chrf)
     assert main(["run", "--input", str(inp), "--output", str(tmp_path / "ahead"), "--no-progress"]) == 0
     assert taken and all(taken)  # every document's round trips were translated ahead
+    assert sum(warmed) > 0  # and the languages of their pairs' sides worked out ahead
+    assert chrf_ahead and all(chrf_ahead)  # and the round trips' chrF
     assert not quality.HANDOFF["enabled"]  # switched off again after the run
     taken.clear()
     monkeypatch.setattr(quality, "round_trip_handoff", lambda cfg: None)
@@ -386,3 +406,38 @@ def test_without_round_trip_no_second_engine_pass_and_the_same_pairs(tmp_path, m
     assert [p["translation"] for p in without] == [p["translation"] for p in with_rt] and without
     assert all(p["quality"]["round_trip"] is None and 0 <= p["quality"]["score"] <= 1 for p in without)
     assert all(p["quality"]["round_trip"] is not None for p in with_rt)
+
+
+def test_warming_the_language_of_pairs_asks_the_detector_within_half_its_memory():
+    """``SharedRoundTrips.warm_langid`` asks the detector about both sides of each pair, in order, and stops
+    at half the detector's memory, so a long run does not push out what it warmed before its export."""
+    from pipeline.corpus.quality import SharedRoundTrips
+
+    class Detector:
+        REMEMBERED = 8
+
+        def __init__(self):
+            self.asked = []
+
+        def detect(self, text):
+            self.asked.append(text)
+
+    det = Detector()
+    shared = SharedRoundTrips(translator=None)
+    docs = [([("uno", "one"), ("dos", "two")], ["es", "en"]), ([("tres", "three"), ("cuatro", "four")], [None, "en"])]
+    shared.warm_langid(det, docs)
+    assert det.asked == ["uno", "one", "dos", "two"]  # 4 texts: half of the detector's memory
+    shared.warm_langid(det, docs)  # the budget is spent: nothing more
+    assert det.asked == ["uno", "one", "dos", "two"]
+
+
+def test_chunk_sizes_cover_the_batch_in_order_with_short_ends():
+    from pipeline.tasks.corpus import chunk_sizes
+
+    for n in range(0, 400):
+        sizes = chunk_sizes(n, 25, 4)
+        assert sum(sizes) == n and all(0 < s <= 25 for s in sizes)
+        if n >= 60:  # room for both ends' ramps: short first and last passes
+            assert sizes[0] == 4 and sizes[-1] == 4
+    assert chunk_sizes(7, 1, 4) == [1] * 7  # one document per chunk, as the tests of the overlap use
+    assert chunk_sizes(3, 1000, 4) == [3]

@@ -150,6 +150,8 @@ class SharedRoundTrips:
         self._done: dict[tuple[str, str, tuple[str, ...]], list[Optional[str]]] = {}
         self._lock = threading.Lock()
         self._pool: Any = None
+        self.warmed = 0  # texts whose language was asked ahead (``warm_langid``)
+        self._chrf: dict[tuple[str, str], float] = {}  # chrF of round trips translated ahead
 
     def start(self, documents: Sequence[tuple[Sequence[tuple[str, str]], Sequence[Optional[str]]]]) -> None:
         """Translate these documents' round trips in the background (after those started before)."""
@@ -163,11 +165,38 @@ class SharedRoundTrips:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="round-trips")
         self._pool.submit(self._run, documents)
 
+    def warm_langid(self, detector: Any, documents) -> None:
+        """Ask ``detector`` now, in the caller's thread, about both sides of these documents' pairs, as the
+        score will (``detect``, without context): ``LanguageDetector.detect`` remembers its last answers,
+        so the export finds them instead of working them out after the last document, while the engine
+        sits idle. The answers are the same wherever they are worked out. At most half the detector's
+        memory is filled this way, so that what a long run warms early is not all pushed out again
+        before its export."""
+        budget = getattr(detector, "REMEMBERED", 0) // 2
+        for pairs, _origins in documents:
+            for es, en in pairs:
+                if self.warmed >= budget:
+                    return
+                detector.detect(es)
+                detector.detect(en)
+                self.warmed += 2
+
     def _run(self, documents) -> None:
         with self.engine_lock:
             done = translate_round_trips(self.translator, documents)
+        scores = {}  # chrF of each round trip against the other side, as the score will ask for it
+        for pairs, origins in documents:
+            for (src, tgt, side, skip), key in zip(_DIRECTIONS, _round_trip_keys_all(pairs, origins)):
+                outputs = done.get(key) if key else None
+                if outputs is None:
+                    continue
+                refs = [p[1 - side] for p, o in zip(pairs, origins) if o != skip]
+                for hyp, ref in zip(_standing_for_themselves(key[2], outputs), refs):
+                    if hyp is not None:
+                        scores[(hyp, ref)] = chrf(hyp, ref)
         with self._lock:
             self._done.update(done)
+            self._chrf.update(scores)
 
     def wait(self) -> None:
         """Until every round trip started is in."""
@@ -183,19 +212,36 @@ class SharedRoundTrips:
         with self._lock:
             return key in self._done
 
+    def take_chrf(self, hyp: str, ref: str) -> Optional[float]:
+        """``chrf(hyp, ref)`` if worked out with the round trips (and dropped then), else None."""
+        with self._lock:
+            return self._chrf.pop((hyp, ref), None)
+
     def take(self, key) -> Optional[list[Optional[str]]]:
         with self._lock:
             return self._done.pop(key, None)
 
 
+_DIRECTIONS = (("es", "en", 0, "en"), ("en", "es", 1, "es"))  # src, tgt, side translated, origin skipped
+
+
+def _round_trip_keys_all(pairs, origins) -> list[Optional[tuple[str, str, tuple[str, ...]]]]:
+    """The key of each direction of ``_DIRECTIONS`` for one document's round trips (None: nothing to translate)."""
+    keys: list[Optional[tuple[str, str, tuple[str, ...]]]] = []
+    for src, tgt, side, skip in _DIRECTIONS:
+        texts = tuple(p[side] for p, o in zip(pairs, origins) if o != skip)
+        keys.append((src, tgt, texts) if texts else None)
+    return keys
+
+
 def _round_trip_keys(pairs, origins) -> list[tuple[str, str, tuple[str, ...]]]:
     """The keys ``translate_round_trips`` files one document's round trips under."""
-    keys = []
-    for src, tgt, side, skip in (("es", "en", 0, "en"), ("en", "es", 1, "es")):
-        texts = tuple(p[side] for p, o in zip(pairs, origins) if o != skip)
-        if texts:
-            keys.append((src, tgt, texts))
-    return keys
+    return [k for k in _round_trip_keys_all(pairs, origins) if k is not None]
+
+
+def _standing_for_themselves(texts, outputs) -> list[Optional[str]]:
+    """A text with no letters ("1.", a URL) has nothing to translate: it stands for itself."""
+    return [t if o is None and not _LETTER.search(t) else o for t, o in zip(texts, outputs)]
 
 
 def translate_round_trips(translator: Any, documents) -> dict[tuple[str, str, tuple[str, ...]], list[Optional[str]]]:
@@ -312,8 +358,7 @@ class QualityScorer:
             if out is None:
                 with self._engine_lock:
                     out = [r.text for r in self.translator.translate(texts, src, tgt)]
-            # a text with no letters ("1.", a URL) has nothing to translate: it stands for itself
-            return [t if o is None and not _LETTER.search(t) else o for t, o in zip(texts, out)]
+            return _standing_for_themselves(texts, out)
         except Exception as exc:  # engine missing or broken: score without round trip, say why once
             self.engine_error = f"{type(exc).__name__}: {exc}"
             return [None] * len(texts)
@@ -350,6 +395,10 @@ class QualityScorer:
         with self._memo_lock:
             self._prefetched.append(done)
 
+    def _chrf(self, hyp: str, ref: str) -> float:
+        ahead = self._shared.take_chrf(hyp, ref) if self._shared is not None else None
+        return chrf(hyp, ref) if ahead is None else ahead
+
     def round_trips(self, pairs: Sequence[tuple[str, str]],
                     origins: Sequence[Optional[str]]) -> list[Optional[float]]:
         need_en = [i for i, o in enumerate(origins) if o != "en"]  # es side translated, compared with en
@@ -360,9 +409,9 @@ class QualityScorer:
         for i, (es, en) in enumerate(pairs):
             vals = []
             if i in out_en:
-                vals.append(None if out_en[i] is None else chrf(out_en[i], en))
+                vals.append(None if out_en[i] is None else self._chrf(out_en[i], en))
             if i in out_es:
-                vals.append(None if out_es[i] is None else chrf(out_es[i], es))
+                vals.append(None if out_es[i] is None else self._chrf(out_es[i], es))
             scores.append(None if not vals or any(v is None for v in vals) else min(vals))
         return scores
 

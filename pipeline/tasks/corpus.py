@@ -14,7 +14,7 @@ import luigi
 import luigi.util
 
 from pipeline import __version__ as pipeline_version
-from pipeline import storage
+from pipeline import runtime, storage
 from pipeline.tasks.base import (PipelineTask, _hash, doc_id_for, forget_task_instances, read_header, list_inputs,
                                  read_stage, setting, stage_path)
 from pipeline.tasks.luigi_internals import SettingFloatParameter, SettingParameter
@@ -61,6 +61,50 @@ def batch_name(doc_paths) -> str:
     return f"{first}+{len(paths) - 1}-{_hash(*paths)[:8]}"
 
 
+def start_engines(translator) -> None:
+    """Start the translator's persistent engines for both directions now (apertium's programs then load
+    their dictionaries while this process prepares the first documents); an engine that cannot start is
+    left for the first translation, which reports it."""
+    for src, tgt in (("en", "es"), ("es", "en")):
+        try:
+            translator.start(src, tgt)
+        except Exception:  # noqa: BLE001 - reported by the first batch that needs the engine
+            pass
+
+
+def chunk_sizes(n: int, size: int = 25, first: int = 4) -> list[int]:
+    """Documents per engine pass for a batch of ``n``: ``size``, except at both ends, where the sizes
+    double from ``first`` up and halve down again. Nothing overlaps the first chunk's earlier stages (the
+    engine waits for them) or the last chunk's translation and what follows it (the export waits), so
+    both are kept short; in between, a chunk's stages before translation take about as long as the
+    previous chunk's translation. Which documents share a pass does not change a translation.
+
+    >>> chunk_sizes(100), chunk_sizes(200)
+    ([4, 8, 16, 22, 22, 16, 8, 4], [4, 8, 16, 24, 24, 24, 24, 24, 24, 16, 8, 4])
+    >>> chunk_sizes(57), chunk_sizes(10), chunk_sizes(3), chunk_sizes(0)
+    ([4, 8, 17, 16, 8, 4], [6, 4], [3], [])
+    >>> all(sum(chunk_sizes(n)) == n and max(chunk_sizes(n), default=0) <= 25 for n in range(300))
+    True
+    """
+    ramp, s = [], max(1, first)
+    while s < size:
+        ramp.append(s)
+        s *= 2
+    head: list[int] = []
+    tail: list[int] = []
+    left = n
+    for s in ramp:  # each end takes its next size while enough is left for it
+        for end in (head, tail):
+            if left >= s:
+                end.append(s)
+                left -= s
+    k = -(-left // size)  # the middle in as few chunks of at most ``size`` as it takes, as even as can be
+    middle = [left // k + (j < left % k) for j in range(k)] if k else []
+    if len(middle) == 1 and head and middle[0] < first and head[-1] + middle[0] <= size:
+        head[-1] += middle.pop()  # no pass of a document or two
+    return head + middle + tail[::-1]
+
+
 class ProcessDocuments(PipelineTask):
     """All six stages for a batch of documents in one Luigi task, stage by stage across the batch: the
     translation stage sends every document of the batch through the engine in one pass per direction.
@@ -92,6 +136,7 @@ class ProcessDocuments(PipelineTask):
         return path
 
     CHUNK = 25  # documents per engine pass; the next chunk's earlier stages run meanwhile
+    FIRST = 4  # the first and last chunks are smaller (see ``chunk_sizes``)
 
     def run(self):
         """The stages before translation run for the next chunk of documents in a helper thread while the
@@ -118,10 +163,17 @@ class ProcessDocuments(PipelineTask):
             run_stages(chunk, range(t + 1, steps))
             if handoff is not None:  # the quality score's round trips, translated while later chunks run
                 last = [(chain[-1], read_stage(chain[-1].output().path)) for chain in chunk]
-                handoff.start(corpus_logic._likely_pairs([corpus_logic.DocumentResult(task.doc_id, header, segs)
-                                                          for task, (header, segs) in last]))
+                likely = corpus_logic._likely_pairs([corpus_logic.DocumentResult(task.doc_id, header, segs)
+                                                     for task, (header, segs) in last])
+                handoff.start(likely)
+                handoff.warm_langid(runtime.detector(self.cfg), likely)  # while the engine translates
 
-        chunks = [chains[i:i + self.CHUNK] for i in range(0, n, self.CHUNK)]
+        if any(not chain[t].complete() for chain in chains):
+            start_engines(runtime.translator(self.cfg, self.output_dir))  # load while chunk 1 is prepared
+        chunks, i = [], 0
+        for size in chunk_sizes(n, self.CHUNK, self.FIRST):
+            chunks.append(chains[i:i + size])
+            i += size
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-stages")
         pending = []
         try:
