@@ -168,8 +168,6 @@ class ProcessDocuments(PipelineTask):
                 handoff.start(likely)
                 handoff.warm_langid(runtime.detector(self.cfg), likely)  # while the engine translates
 
-        if any(not chain[t].complete() for chain in chains):
-            start_engines(runtime.translator(self.cfg, self.output_dir))  # load while chunk 1 is prepared
         chunks, i = [], 0
         for size in chunk_sizes(n, self.CHUNK, self.FIRST):
             chunks.append(chains[i:i + size])
@@ -178,6 +176,8 @@ class ProcessDocuments(PipelineTask):
         pending = []
         try:
             prepared = pool.submit(run_stages, chunks[0], range(t)) if chunks else None
+            if any(not chain[t].complete() for chain in chains):  # their dictionaries load meanwhile
+                start_engines(runtime.translator(self.cfg, self.output_dir))
             for i, chunk in enumerate(chunks):
                 prepared.result()
                 if i + 1 < len(chunks):
