@@ -104,3 +104,63 @@ def test_name_fold_with_compiled_patterns_is_unchanged():
     for name in ["Serguéi Lavrov", "Sergey Lavrov", "Zajárova", "Dmitriy", "Schröder Philips", "Faría’s",
                  "Guillermo Güell", "Yury Ushakov"]:
         assert fold(name) == plain(name)
+
+
+# words that repeat, separators the repeat patterns key on (blanks, commas, hyphens, apostrophes), some
+# non-ASCII characters (which take the plain path)
+_REPEAT_TEXT = st.lists(st.sampled_from(["the", "The", "THE", "deal", "in", "city", "so", "it", "had", "well-",
+                                         "x'y", " ", "  ", ", ", ",", ".", "\n", "-", "'", "9", "_", "é", "É",
+                                         "’", "İ", "i", "K", "k", "ſ", "s", "Σ", "σ", "ς", "ΟΔΟ", "οδο", "ǅ", "ǆ",
+                                         "\u00a0", "\u2028", "٣"]), max_size=40).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_REPEAT_TEXT)
+def test_collapse_repeats_prefilter_only_skips_lines_the_patterns_cannot_match(text):
+    from pipeline.repair.rules.engine_output import _LOOP, _REPEAT_PHRASE, _REPEAT_WORD, _may_repeat
+
+    if not _may_repeat(text):
+        assert not any(p.search(text) for p in (_LOOP, _REPEAT_PHRASE, _REPEAT_WORD))
+
+
+def test_collapse_repeats_prefilter_on_the_repeats_it_must_let_through():
+    from pipeline.repair.rules.engine_output import _LOOP, _REPEAT_PHRASE, _REPEAT_WORD, _may_repeat
+
+    for text in ("The the deal", "in in the city in the city", "books, books, books", "a b c d e f g h a b c d e f g h",
+                 "capital-market capital-market deal", "(the the", "it's it's"):
+        assert _may_repeat(text), text
+    nine = "a b c d e f g h i a b c d e f g h i"  # nine words: longer than the patterns' phrases
+    assert not _may_repeat(nine) and not any(p.search(nine) for p in (_LOOP, _REPEAT_PHRASE, _REPEAT_WORD))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(list("ab1٣²@#/:.- ") + ["\u2001", "\u2000", "é", "🇻🇪"]), max_size=20).map("".join))
+def test_repair_protected_prefilter_equals_the_character_test(text):
+    from pipeline.repair.repairer import _maybe_protected
+
+    assert _maybe_protected(text) == any(c.isdigit() or c in "@#/:" or ord(c) > 0x2000 for c in text)
+
+
+def test_document_context_counts_as_the_plain_definition():
+    import re
+
+    from pipeline.repair.context import _WORD, DocumentContext
+
+    def plain(text):
+        lower, capital, mixed = Counter(), Counter(), Counter()
+        prev_end = True
+        for m in _WORD.finditer(text):
+            w = m.group()
+            if w.islower():
+                lower[w] += 1
+            elif any(ch.isupper() for ch in w[1:]) and any(ch.islower() for ch in w):
+                mixed[w] += 1
+            elif w[0].isupper() and w[1:].islower() and not prev_end:
+                capital[w.lower()] += 1
+            prev_end = bool(re.match(r"\s*[.!?:“\"]", text[m.end():m.end() + 2]))
+        return lower, capital, mixed
+
+    for text in ["The FonPeek app. Then iPhone and McDonald's: Court rules “Big” deal", "A.B, c-D’e O'Neil",
+                 "end: Next one! and ?Again  . After", "ALL CAPS MixedCase x-Y", ""]:
+        ctx = DocumentContext.from_texts([text])
+        assert (ctx.lower, ctx.capital, ctx.mixed) == plain(text), text
