@@ -134,6 +134,19 @@ def test_collapse_repeats_prefilter_on_the_repeats_it_must_let_through():
 
 
 @settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(list("ab \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u2028\u2029\x00\x08\ufffe\uffffé<&\"")),
+                max_size=30).map("".join))
+def test_line_and_space_fast_paths_equal_the_patterns(text):
+    from pipeline.corpus.quality import _without_space
+    from pipeline.corpus.writers import _LINE_BREAKS, _XML_BAD, _xml_text, one_line
+    from xml.sax.saxutils import escape
+
+    assert one_line(text) == _LINE_BREAKS.sub(" ", text).strip()
+    assert _xml_text(text) == escape(_XML_BAD.sub("", text))
+    assert _without_space(text) == _SPACE.sub("", text)
+
+
+@settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(list("ab1٣²@#/:.- ") + ["\u2001", "\u2000", "é", "🇻🇪"]), max_size=20).map("".join))
 def test_repair_protected_prefilter_equals_the_character_test(text):
     from pipeline.repair.repairer import _maybe_protected
@@ -164,3 +177,34 @@ def test_document_context_counts_as_the_plain_definition():
                  "end: Next one! and ?Again  . After", "ALL CAPS MixedCase x-Y", ""]:
         ctx = DocumentContext.from_texts([text])
         assert (ctx.lower, ctx.capital, ctx.mixed) == plain(text), text
+
+
+def test_sorted_counts_answer_as_the_dicts_of_every_line():
+    from pipeline.resources.case_ngrams import DEFAULT_NGRAMS, SortedCounts, _read_all, read_ngrams
+
+    lazy, eager = read_ngrams(DEFAULT_NGRAMS), _read_all(DEFAULT_NGRAMS)
+    assert isinstance(lazy.uni, SortedCounts)
+    for name in ("uni", "back", "fwd", "tri"):
+        table, plain = getattr(lazy, name), getattr(eager, name)
+        assert len(table) == len(plain)
+        assert all(table.get(k) == v for k, v in plain.items())
+        for k in list(plain)[::97]:
+            for probe in (k[:-1], k + "s", k + "\t", k.upper(), k.split("\t")[0], ""):
+                assert table.get(probe, (0, 0)) == plain.get(probe, (0, 0)) and (probe in table) == (probe in plain)
+
+
+def test_counts_file_not_in_sorted_blocks_is_read_into_dicts(tmp_path):
+    import gzip
+
+    from pipeline.resources.case_ngrams import read_ngrams
+
+    path = tmp_path / "counts.tsv.gz"
+    lines = ["# test", "u\tzoo\t5\t1", "u\tarm\t7\t2", "b\tthe\tarm\t3\t0", "u\tart\t1\t1"]  # unsorted, split 'u'
+    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    ng = read_ngrams(path)
+    assert isinstance(ng.uni, dict) and ng.uni == {"zoo": (5, 1), "arm": (7, 2), "art": (1, 1)}
+    assert ng.back == {"the\tarm": (3, 0)} and ng.fwd == {} and ng.tri == {}
+    path.write_bytes(gzip.compress(("\n".join(sorted(lines[1:3] + lines[4:])) + "\n" + lines[3] + "\n").encode()))
+    ng = read_ngrams(path)
+    assert not isinstance(ng.uni, dict) and ng.uni.get("arm") == (7, 2) and "zoo" in ng.uni
+    assert ng.back.get("the\tarm") == (3, 0) and ng.back.get("the") is None and len(ng.tri) == 0
