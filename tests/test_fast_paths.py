@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from pipeline.corpus.quality import _SPACE, chrf
@@ -208,3 +209,37 @@ def test_counts_file_not_in_sorted_blocks_is_read_into_dicts(tmp_path):
     ng = read_ngrams(path)
     assert not isinstance(ng.uni, dict) and ng.uni.get("arm") == (7, 2) and "zoo" in ng.uni
     assert ng.back.get("the\tarm") == (3, 0) and ng.back.get("the") is None and len(ng.tri) == 0
+
+
+def test_sorted_casing_statistics_answer_as_the_dicts_and_sets_of_every_line():
+    from pipeline.resources.casing import DEFAULT_STATS, _read_all, load_case_stats
+
+    lazy, eager = load_case_stats.__wrapped__(str(DEFAULT_STATS)), _read_all(DEFAULT_STATS)
+    assert not isinstance(lazy.shapes, dict)
+    for name in ("shapes", "mixed", "names", "mid"):
+        assert len(getattr(lazy, name)) == len(getattr(eager, name))
+    assert all(lazy.shapes.get(k) == v for k, v in eager.shapes.items())
+    assert all(lazy.mid.get(k) == v for k, v in eager.mid.items())
+    assert all(x in lazy.names for x in eager.names) and all(x in lazy.mixed for x in eager.mixed)
+    for k in list(eager.shapes)[::101] + list(eager.names)[::53] + list(eager.mixed)[::11]:
+        for p in (k, k[:-1], k + "s", k.upper(), k.title(), k.split(" ")[0], ""):
+            assert (lazy.shapes.get(p), lazy.mid.get(p, (0, 0)), p in lazy.names, p in lazy.mixed) == \
+                (eager.shapes.get(p), eager.mid.get(p, (0, 0)), p in eager.names, p in eager.mixed)
+
+
+def test_casing_file_not_in_sorted_blocks_is_read_into_dicts(tmp_path):
+    import gzip
+
+    from pipeline.resources.casing import load_case_stats
+
+    lines = ["# comment", "w\ttime\t-6.4\t-10.1\t", "w\tcourt\t-10.1\t-11.6\t-15.7", "n\tSupreme Court",
+             "m\tYouTube", "c\tcourt\t120\t40", "x\tother kind"]
+    for name, text in (("unsorted", lines), ("sorted", lines[:1] + sorted(lines[1:3]) + lines[3:])):
+        path = tmp_path / f"{name}.tsv.gz"
+        path.write_bytes(gzip.compress(("\n".join(text) + "\n").encode()))
+        cs = load_case_stats(str(path))
+        assert isinstance(cs.shapes, dict) == (name == "unsorted")
+        assert cs.known("Time") and cs.title_logp("court") == -11.6 and cs.lower_logp("time") == -6.4
+        assert cs.title_ratio("time") == pytest.approx(0.0247, abs=1e-3) and cs.is_name("Supreme Court")
+        assert cs.is_mixed_token("YouTube") and cs.mid_counts("Court") == (120, 40) and cs.mid_counts("x") == (0, 0)
+        assert cs.shapes.get("time")[2] == -99.0 and not cs.known("other kind")

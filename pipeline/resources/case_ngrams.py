@@ -126,28 +126,36 @@ class SortedCounts:
 _KINDS = ("u", "b", "f", "t")
 
 
-def _sorted_tables(lines: list[str]) -> dict[str, SortedCounts] | None:
-    """One ``SortedCounts`` per kind when the lines, comments aside, are one block per kind, each sorted
-    and each line starting with its kind and a tab; None otherwise (``read_ngrams`` then reads every line
-    into dicts, as before)."""
-    tables: dict[str, SortedCounts] = {}
+def sorted_blocks(lines: list[str], kinds: str, ignore: str | None = "#") -> dict[str, tuple[int, int]] | None:
+    """``{kind: (first, end)}`` line ranges when the lines of each kind (its one character, then a tab) form
+    one block, sorted; lines starting with a character of ``ignore`` (None: any character but the kinds')
+    are left out, any other line gives None. None as well for a kind in two blocks, an unsorted block or an
+    empty line: the caller then reads the file line by line, as it always did."""
+    blocks: dict[str, tuple[int, int]] = {}
     pos = 0
     try:
         for kind, run in itertools.groupby(lines, key=operator.itemgetter(0)):
             end = pos + len(list(run))
-            if kind != "#":
+            if kind in kinds:
                 block = lines[pos:end]
                 # sorted, so every line starts with "<kind>\t" when the first and the last do
-                if kind not in _KINDS or kind in tables or not all(map(operator.lt, block, block[1:])) \
+                if kind in blocks or not all(map(operator.lt, block, block[1:])) \
                         or not (block[0].startswith(kind + "\t") and block[-1].startswith(kind + "\t")):
                     return None
-                tables[kind] = SortedCounts(lines, pos, end, kind)
+                blocks[kind] = (pos, end)
+            elif ignore is not None and kind not in ignore:
+                return None
             pos = end
     except IndexError:  # an empty line
         return None
-    for kind in _KINDS:
-        tables.setdefault(kind, SortedCounts([], 0, 0, kind))
-    return tables
+    return blocks
+
+
+def _sorted_tables(lines: list[str]) -> dict[str, SortedCounts] | None:
+    blocks = sorted_blocks(lines, "".join(_KINDS))
+    if blocks is None:
+        return None
+    return {kind: SortedCounts(lines, *blocks.get(kind, (0, 0)), kind) for kind in _KINDS}
 
 
 def read_ngrams(path: Path) -> CaseNgrams:
