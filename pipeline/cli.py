@@ -6,6 +6,7 @@ A command module defines ``register(subparsers)``, which adds its parser with
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import pkgutil
 import sys
@@ -35,7 +36,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The cyclic garbage collector's first threshold (Python's default: 700 allocations). A run holds a few
+# hundred thousand long-lived objects (models, word statistics, Luigi's task graph) that every full
+# collection walks again; collecting young objects every 10,000 allocations instead of every 700 makes
+# full collections rare (100 news articles: ~0.5 CPU s of collection -> ~0.15 s). Memory stays bounded:
+# collection still runs, only less often, and it decides nothing about the output.
+GC_THRESHOLD = 10_000
+
+
 def main(argv: list[str] | None = None) -> int:
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -7,7 +7,8 @@ translator masks them with its own placeholders).
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+import threading
+from collections import OrderedDict
 
 import regex
 
@@ -57,11 +58,37 @@ def find_protected(text: str) -> list[Span]:
     return list(_protected(text))
 
 
-@lru_cache(maxsize=256)
+# ``find_protected``'s memo: segmentation, language detection, repair, translation, the export's filters
+# and its quality score each look at the same texts, a chunk of 25 documents (~650 segments, two sides
+# each) apart. Bounded by the characters it holds, not by the number of texts, so its memory does not grow
+# with the corpus or with long texts (~1 MB of text: ~7,000 news sentences).
+MEMO_CHARS = 1_000_000
+_MEMO: OrderedDict[str, tuple[Span, ...]] = OrderedDict()
+_MEMO_SIZE = [0]  # characters of the texts in _MEMO
+_MEMO_LOCK = threading.Lock()
+
+
 def _protected(text: str) -> tuple[Span, ...]:
-    """``find_protected`` remembered for the last 256 texts: the export's filters and quality score look at
-    each side of a document's pairs four times. Small and bounded (texts can be long), so memory does not
-    grow with the corpus; spans are frozen, so sharing them is safe."""
+    """``find_protected`` remembered for the last texts (see ``MEMO_CHARS``); spans are frozen, so sharing
+    them is safe. 100 news articles: 6,600 texts worked out instead of 18,500 with the 256 texts
+    remembered before (~11 us each)."""
+    with _MEMO_LOCK:
+        hit = _MEMO.get(text)
+        if hit is not None:
+            _MEMO.move_to_end(text)
+            return hit
+    spans = _find(text)
+    if len(text) <= MEMO_CHARS:
+        with _MEMO_LOCK:
+            if text not in _MEMO:
+                _MEMO[text] = spans
+                _MEMO_SIZE[0] += len(text)
+                while _MEMO_SIZE[0] > MEMO_CHARS:
+                    _MEMO_SIZE[0] -= len(_MEMO.popitem(last=False)[0])
+    return spans
+
+
+def _find(text: str) -> tuple[Span, ...]:
     spans: list[Span] = []
     if _MAYBE.search(text):
         for m in _COMBINED.finditer(text):

@@ -41,13 +41,21 @@ _SPACE = regex.compile(r"\s+")
 _LETTER = regex.compile(r"\p{L}")
 
 
+def _without_space(text: str) -> str:
+    """``_SPACE.sub("", text)``: str.split() drops the same characters, except U+001C..U+001F, which
+    ``regex``'s \\s does not match (and split is several times cheaper)."""
+    if "\x1c" in text or "\x1d" in text or "\x1e" in text or "\x1f" in text:
+        return _SPACE.sub("", text)
+    return "".join(text.split())
+
+
 def chrf(hyp: str, ref: str, max_n: int = 4) -> float:
     """Character n-gram F1 averaged over n = 1..max_n, ignoring case and whitespace.
 
     >>> chrf("The house", "the house"), round(chrf("abc", "xyz"), 2)
     (1.0, 0.0)
     """
-    a, b = _SPACE.sub("", hyp.casefold()), _SPACE.sub("", ref.casefold())
+    a, b = _without_space(hyp.casefold()), _without_space(ref.casefold())
     if not a or not b:
         return 0.0
     total, used = 0.0, 0

@@ -32,6 +32,8 @@ def one_line(text: str) -> str:
     >>> one_line("a\\tb\\nc  d")
     'a b c  d'
     """
+    if text.isprintable():  # no line break or tab (none of them is printable): nothing to replace
+        return text.strip()
     return _LINE_BREAKS.sub(" ", text).strip()
 
 
@@ -178,7 +180,7 @@ _TMX_TAIL = "  </body>\n</tmx>\n"
 
 
 def _xml_text(t: str) -> str:
-    return escape(_XML_BAD.sub("", t))
+    return escape(t if t.isprintable() else _XML_BAD.sub("", t))  # the characters it drops are unprintable
 
 
 def _tmx_unit(p: schema.Pair) -> str:

@@ -11,6 +11,7 @@ from pipeline.resources.lexicon import Lexicon
 from pipeline.resources.tagger import LazyTagger, Tagger
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_SENTENCE_END = re.compile(r"\s*[.!?:“\"]")  # after a word: its sentence (or clause) ends there
 _ACRO_DEF = re.compile(r"((?:[A-Z][\w'’-]*\s+(?:(?:of|the|and|for|de|del|on)\s+)*){1,8})\(([A-Z][A-Z0-9+&]{1,9})\)")
 
 
@@ -44,12 +45,14 @@ class DocumentContext:
             w = m.group()
             if w.islower():
                 self.lower[w] += 1
-            elif any(ch.isupper() for ch in w[1:]) and any(ch.islower() for ch in w):
+            # _WORD's letters are ASCII: an upper-case letter after the first / a lower-case one anywhere
+            # exactly when lower() / upper() changes the text
+            elif w[1:] != w[1:].lower() and w != w.upper():
                 self.mixed[w] += 1
             elif w[0].isupper() and w[1:].islower() and not prev_end:
                 self.capital[w.lower()] += 1
-            tail = text[m.end():m.end() + 2]
-            prev_end = bool(re.match(r"\s*[.!?:“\"]", tail))
+            end = m.end()
+            prev_end = _SENTENCE_END.match(text, end, end + 2) is not None
         for m in _ACRO_DEF.finditer(text):
             words = m.group(1).split()
             acro = m.group(2).rstrip("+")

@@ -7,6 +7,7 @@ low-confidence or weakly-evidenced structural edits (``flagged``) and returns a 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,8 +118,21 @@ class Repairer:
         return ""
 
 
+# A character that may start a protected span: a digit, one of "@#/:" or a code point above U+2000. Only
+# ASCII digits are plain digits among the ASCII characters, so for ASCII text this pattern decides alone.
+_MAYBE_PROTECTED = re.compile(r"[0-9@#/:]")
+
+
+def _maybe_protected(text: str) -> bool:
+    """``any(c.isdigit() or c in "@#/:" or ord(c) > 0x2000 for c in text)``, without a Python step per
+    character for ASCII text."""
+    if _MAYBE_PROTECTED.search(text):
+        return True
+    return not text.isascii() and any(c.isdigit() or ord(c) > 0x2000 for c in text)
+
+
 def _protected_ranges(text: str) -> list[tuple[int, int]]:
-    if not any(c.isdigit() or c in "@#/:" or ord(c) > 0x2000 for c in text):
+    if not _maybe_protected(text):
         return []
     # Digits inside a leftover placeholder mark (⟦0⟧) are part of the mark, not protected content.
     return [(s.start, s.end) for s in find_protected(text)

@@ -50,6 +50,14 @@ _BOUNDARY = regex.compile(
     r"(?<=[.!?…])[\"'”’»)\]]*(?P<ws>\s+)(?=[\"'“‘«(\[¿¡]*[\p{Lu}\d#@])"
 )
 _TERMINAL = regex.compile(r"[.!?…:;][\"'”’»)\]]*$")
+# compiled once (regex's per-call pattern lookup costs more than most of these searches)
+_WORD_BEFORE_STOP = regex.compile(r"([\p{L}.]+)\.$")
+_INITIALS = regex.compile(r"(?:\p{Lu}\.)*\p{Lu}")
+_DATE_WORDS_I = regex.compile(_DATE_WORDS, regex.I)
+_STAMP_PUNCT = regex.compile(r"[\d\s()\[\]:,.;/|\-–—]+")
+_LETTER = regex.compile(r"\p{L}")
+_HASHTAGS_ONLY = regex.compile(r"(?:\s*#\w+)+\s*")
+_TOKEN = regex.compile(r"\p{L}[\p{L}\p{M}'’-]*|\d+")
 
 
 @dataclass(frozen=True)
@@ -84,10 +92,10 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
             continue  # a full stop inside a URL or number
         if text[j - 1] == ".":
             # only the word before the stop matters: search a short tail, not the whole paragraph so far
-            word = regex.search(r"([\p{L}.]+)\.$", text[max(0, j - 64):j])
+            word = _WORD_BEFORE_STOP.search(text[max(0, j - 64):j])
             if word:
                 w = word.group(1)
-                if w.lower().rstrip(".") in _ABBREV or regex.fullmatch(r"(?:\p{Lu}\.)*\p{Lu}", w):
+                if w.lower().rstrip(".") in _ABBREV or _INITIALS.fullmatch(w):
                     continue  # "Dr." or an initial "J." or "U.S."
         cuts.append(m.start("ws"))
         cuts.append(m.end("ws"))
@@ -108,11 +116,11 @@ def is_timestamp(text: str) -> bool:
     False
     """
     spans = find_protected(text)
-    if not any(s.kind in ("date", "time") for s in spans) and not regex.search(_DATE_WORDS, text, regex.I):
+    if not any(s.kind in ("date", "time") for s in spans) and not _DATE_WORDS_I.search(text):
         return False
-    rest = regex.sub(_DATE_WORDS, " ", strip_protected(text, spans), flags=regex.I)
+    rest = _DATE_WORDS_I.sub(" ", strip_protected(text, spans))
     rest = _STAMP_WORDS.sub(" ", rest)
-    rest = regex.sub(r"[\d\s()\[\]:,.;/|\-–—]+", " ", rest)
+    rest = _STAMP_PUNCT.sub(" ", rest)
     return not rest.strip()
 
 
@@ -129,7 +137,7 @@ def is_heading(text: str, max_words: int) -> bool:
         return False
     if _TERMINAL.search(text) and not text.endswith("?"):
         return False
-    first = regex.search(r"\p{L}", text)
+    first = _LETTER.search(text)
     return bool(first) and not first.group().islower()
 
 
@@ -172,7 +180,7 @@ def _paragraph_pieces(text: str, start: int, end: int, cfg: SegmentationConfig) 
     if not pieces and is_heading(body, cfg.heading_max_words):
         pieces.append(_Piece(body_start, body_end, "heading"))
         return pieces
-    if regex.fullmatch(r"(?:\s*#\w+)+\s*", body):
+    if _HASHTAGS_ONLY.fullmatch(body):
         pieces.append(_Piece(body_start, body_end, "hashtag_line"))
         return pieces
     ranges = split_sentences(body, body_start) if cfg.split_sentences else [(body_start, body_end)]
@@ -181,7 +189,7 @@ def _paragraph_pieces(text: str, start: int, end: int, cfg: SegmentationConfig) 
 
 
 def _tokens(text: str) -> list[str]:
-    return regex.findall(r"\p{L}[\p{L}\p{M}'’-]*|\d+", text.lower())
+    return _TOKEN.findall(text.lower())
 
 
 # Work allowed per document, in units of tokens indexed, index entries visited and word comparisons. An

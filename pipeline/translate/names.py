@@ -18,6 +18,7 @@ import regex
 _WORD = r"\p{Lu}[\p{Ll}\p{Lu}'’\-]*\p{L}"
 # Capitalised words not glued to a handle/hashtag/placeholder; runs separated by one space.
 _NAME_RUN = regex.compile(rf"(?<![\w@#⟦])({_WORD}(?: {_WORD})*)(?![\w⟧])", regex.V1)
+_SENTENCE_END = regex.compile(r"[.!?:\"“]\s*$")  # the text before a name run ends a sentence
 # Spanish transliterations of (mostly Russian/Arabic) names vs English ones; applied after accents go.
 _FOLDS = [(regex.compile(pat), rep) for pat, rep in [
     (r"gu(?=[ei])", "g"),  # Serguéi -> sergei
@@ -69,7 +70,7 @@ class NameIndex:
                 if len(words) >= 2:
                     counts[fold(" ".join(words))][" ".join(words)] += 1
                 # Parts of names, and capitalised words mid-sentence, stand for surnames ("Faria said").
-                sentence_start = m.start() == 0 or regex.search(r"[.!?:\"“]\s*$", text[:m.start()])
+                sentence_start = m.start() == 0 or _SENTENCE_END.search(text[:m.start()])
                 parts = words if len(words) >= 2 or not sentence_start else []
                 for w in parts:
                     if len(w) >= 4 and w not in _STOP:
