@@ -75,8 +75,6 @@ def test_detector_remembers_only_context_free_answers_and_stays_bounded():
 def test_pair_filters_normalise_as_the_plain_definition(text):
     import unicodedata
 
-    import regex
-
     from pipeline.corpus.filters import _WORDS, _norm
 
     plain = unicodedata.normalize("NFKD", text.casefold())
@@ -181,10 +179,10 @@ def test_document_context_counts_as_the_plain_definition():
 
 
 def test_sorted_counts_answer_as_the_dicts_of_every_line():
-    from pipeline.resources.case_ngrams import DEFAULT_NGRAMS, SortedCounts, _read_all, read_ngrams
+    from pipeline.resources.case_ngrams import DEFAULT_NGRAMS, SortedTable, _read_all, read_ngrams
 
     lazy, eager = read_ngrams(DEFAULT_NGRAMS), _read_all(DEFAULT_NGRAMS)
-    assert isinstance(lazy.uni, SortedCounts)
+    assert isinstance(lazy.uni, SortedTable)
     for name in ("uni", "back", "fwd", "tri"):
         table, plain = getattr(lazy, name), getattr(eager, name)
         assert len(table) == len(plain)

@@ -16,6 +16,7 @@ import operator
 from bisect import bisect_left
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Callable
 
 log = logging.getLogger(__name__)
 
@@ -81,20 +82,28 @@ class CaseNgrams:
         return low_total - written_total
 
 
-class SortedCounts:
-    """``{key: (n_lower, n_title)}`` for the lines of one kind of a counts file, sorted as
-    ``scripts/build_case_ngrams.py`` writes them: a key is found by binary search when it is asked for, and
-    remembered. A run asks for a few thousand of the ~400,000 keys; parsing them all into dicts took ~0.4 CPU s
-    of every run's start. Read-only: ``get``, ``in``, ``len`` (lines), as the dicts it stands for.
+def _counts(fields: list[str]) -> tuple[int, int]:
+    return int(fields[0]), int(fields[1])
 
-    >>> t = SortedCounts(["#", "u\\tarm\\t7\\t1", "u\\tart\\t12\\t3"], 1, 3, "u")
+
+class SortedTable:
+    """``{key: value}`` for the lines of one kind of a statistics file, sorted as the build scripts
+    (``scripts/build_case_ngrams.py``, ``scripts/build_casing_stats.py``) write them: a key is found by binary
+    search when it is asked for, and remembered. A run asks for a few thousand of the ~400,000 n-gram keys
+    and ~160,000 words; parsing them all into dicts took ~0.5 CPU s of every run's start. A line is the
+    kind, a tab, the key (which may hold tabs) and ``tabs_after`` + 1 tab-separated value fields, which
+    ``parse`` turns into the value. Read-only: ``get``, ``in``, ``len`` (lines), as the dicts it stands for.
+
+    >>> t = SortedTable(["#", "u\\tarm\\t7\\t1", "u\\tart\\t12\\t3"], 1, 3, "u")
     >>> t.get("art"), t.get("ar"), "arm" in t, len(t)
     ((12, 3), None, True, 2)
     """
 
-    def __init__(self, lines: list[str], lo: int, hi: int, kind: str):
+    def __init__(self, lines: list[str], lo: int, hi: int, kind: str, tabs_after: int = 1,
+                 parse: Callable[[list[str]], Any] = _counts):
         self._lines, self._lo, self._hi, self._prefix = lines, lo, hi, kind + "\t"
-        self._found: dict[str, tuple[int, int] | None] = {}
+        self._tabs, self._parse = tabs_after, parse
+        self._found: dict[str, Any] = {}
 
     def get(self, key: str, default=None):
         try:
@@ -103,16 +112,15 @@ class SortedCounts:
             hit = self._found[key] = self._find(key)
         return default if hit is None else hit
 
-    def _find(self, key: str) -> tuple[int, int] | None:
+    def _find(self, key: str):
         probe = self._prefix + key + "\t"
         lines, hi = self._lines, self._hi
         i = bisect_left(lines, probe, self._lo, hi)
         found = None
         while i < hi and lines[i].startswith(probe):  # the lines whose key starts with this one
             rest = lines[i][len(probe):]
-            if rest.count("\t") == 1:  # the key is every field but the last two (the counts): this one
-                lo, ti = rest.split("\t")
-                found = (int(lo), int(ti))  # the last such line, as when the file is read into a dict
+            if rest.count("\t") == self._tabs:  # the key is every field before the values: this one
+                found = self._parse(rest.split("\t"))  # the last such line, as when the file is read into a dict
             i += 1
         return found
 
@@ -121,6 +129,15 @@ class SortedCounts:
 
     def __len__(self) -> int:
         return self._hi - self._lo
+
+
+def read_lines(path: Path) -> list[str]:
+    """The lines of a gzipped UTF-8 text file, without their line ends."""
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        lines = fh.read().split("\n")
+    if lines and not lines[-1]:
+        lines.pop()  # the end of the last line
+    return lines
 
 
 _KINDS = ("u", "b", "f", "t")
@@ -151,18 +168,15 @@ def sorted_blocks(lines: list[str], kinds: str, ignore: str | None = "#") -> dic
     return blocks
 
 
-def _sorted_tables(lines: list[str]) -> dict[str, SortedCounts] | None:
+def _sorted_tables(lines: list[str]) -> dict[str, SortedTable] | None:
     blocks = sorted_blocks(lines, "".join(_KINDS))
     if blocks is None:
         return None
-    return {kind: SortedCounts(lines, *blocks.get(kind, (0, 0)), kind) for kind in _KINDS}
+    return {kind: SortedTable(lines, *blocks.get(kind, (0, 0)), kind) for kind in _KINDS}
 
 
 def read_ngrams(path: Path) -> CaseNgrams:
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        lines = fh.read().split("\n")
-    if lines and not lines[-1]:
-        lines.pop()  # the end of the last line
+    lines = read_lines(path)
     tables = _sorted_tables(lines)
     if tables is not None:
         return CaseNgrams(tables["u"], tables["b"], tables["f"], tables["t"], str(path))

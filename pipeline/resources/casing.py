@@ -15,9 +15,8 @@ import math
 from bisect import bisect_left
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
-from pipeline.resources.case_ngrams import CaseNgrams, load_case_ngrams, sorted_blocks
+from pipeline.resources.case_ngrams import CaseNgrams, SortedTable, load_case_ngrams, read_lines, sorted_blocks
 
 log = logging.getLogger(__name__)
 
@@ -86,43 +85,6 @@ class CaseStats:
         return " ".join(words) in self.names
 
 
-class _SortedTable:
-    """``{word: value}`` for one kind of the statistics file, its lines sorted as
-    ``scripts/build_casing_stats.py`` writes them: a word's line is found by binary search when it is asked
-    for, and the answer remembered. A run asks for a few thousand of the ~160,000 words, and parsing them
-    all took ~0.15 CPU s of every run's start. Read-only: ``get``, ``in``, ``len`` (lines)."""
-
-    def __init__(self, lines: list[str], lo: int, hi: int, kind: str, fields: int, parse: Callable):
-        self._lines, self._lo, self._hi, self._prefix = lines, lo, hi, kind + "\t"
-        self._tabs, self._parse = fields - 3, parse  # tabs after the word's: its line has ``fields`` fields
-        self._found: dict = {}
-
-    def get(self, key: str, default=None):
-        try:
-            hit = self._found[key]
-        except KeyError:
-            hit = self._found[key] = self._find(key)
-        return default if hit is None else hit
-
-    def _find(self, key: str):
-        probe = self._prefix + key + "\t"
-        lines, hi = self._lines, self._hi
-        i = bisect_left(lines, probe, self._lo, hi)
-        found = None
-        while i < hi and lines[i].startswith(probe):  # the lines whose word starts with this one
-            rest = lines[i][len(probe):]
-            if rest.count("\t") == self._tabs:  # the word is the first field: this one
-                found = self._parse(rest.split("\t"))  # the last such line, as a dict keeps
-            i += 1
-        return found
-
-    def __contains__(self, key: str) -> bool:
-        return self.get(key) is not None
-
-    def __len__(self) -> int:
-        return self._hi - self._lo
-
-
 class _SortedSet:
     """The set of one kind's entries (the text after its tab), found in the sorted lines by binary search."""
 
@@ -146,18 +108,14 @@ def _shape(f: list[str]) -> tuple[float, float, float]:
     return float(f[0]) if f[0] else _NONE, float(f[1]) if f[1] else _NONE, float(f[2]) if f[2] else _NONE
 
 
-def _mid(f: list[str]) -> tuple[int, int]:
-    return int(f[0]), int(f[1])
-
-
 def _sorted_stats(lines: list[str], source: str) -> CaseStats | None:
     """The statistics over the sorted lines, or None when they are not one sorted block per kind."""
     blocks = sorted_blocks(lines, "wmnc", ignore=None)  # lines of other kinds are ignored, as always
     if blocks is None:
         return None
     span = {k: blocks.get(k, (0, 0)) for k in "wmnc"}
-    return CaseStats(_SortedTable(lines, *span["w"], "w", 5, _shape), _SortedSet(lines, *span["m"], "m"),
-                     _SortedSet(lines, *span["n"], "n"), source, _SortedTable(lines, *span["c"], "c", 4, _mid),
+    return CaseStats(SortedTable(lines, *span["w"], "w", 2, _shape), _SortedSet(lines, *span["m"], "m"),
+                     _SortedSet(lines, *span["n"], "n"), source, SortedTable(lines, *span["c"], "c"),
                      load_case_ngrams())
 
 
@@ -169,11 +127,7 @@ def load_case_stats(path: str = str(DEFAULT_STATS)) -> CaseStats:
         log.warning("casing statistics %s not found: case repairs fall back to the hunspell dictionary "
                     "(run scripts/build_casing_stats.py)", path)
         return CaseStats({}, set(), set(), "")
-    with gzip.open(p, "rt", encoding="utf-8") as fh:
-        lines = fh.read().split("\n")
-    if lines and not lines[-1]:
-        lines.pop()  # the end of the last line
-    stats = _sorted_stats(lines, str(p))
+    stats = _sorted_stats(read_lines(p), str(p))
     return stats if stats is not None else _read_all(p)
 
 
