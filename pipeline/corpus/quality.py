@@ -257,7 +257,7 @@ def translate_round_trips(translator: Any, documents) -> dict[tuple[str, str, tu
     them, one document per batch) in one engine pass per direction; empty when the engine fails (the
     scorer then translates them itself and records the error)."""
     requests = []
-    for src, tgt, side, skip in (("es", "en", 0, "en"), ("en", "es", 1, "es")):
+    for src, tgt, side, skip in _DIRECTIONS:
         batches = list(dict.fromkeys(tuple(p[side] for p, o in zip(pairs, origins) if o != skip)
                                      for pairs, origins in documents))
         batches = [b for b in batches if b]
