@@ -416,3 +416,28 @@ def test_cli_explain(monkeypatch, capsys):
     rec = json.loads(capsys.readouterr().out)
     assert rec["before"] == rec["text"] == "And the minister left."
     assert rec["flagged"][0]["rule"] == "drop_initial_and" and rec["steps"] == []
+
+
+def test_names_introduced_or_standing_where_names_stand_keep_their_capital():
+    # unseen news (newstest2010, Lee et al.): a name after a naming verb and an article, a preposition used
+    # as a name after another preposition, a capital after the copula, a word glued to an article before a
+    # name run (its space is restored, its capital kept)
+    for kept in ("As regards the level of the equipment, the version chosen for the test is called the Sportive.",
+                 "Last year he assessed his results in a book titled The unreal World in our Head.",
+                 "He is a non-stipendiary clergyman and the leader of Beyond.",
+                 "This is Test cricket's traditional day of days."):
+        res = Repairer().repair(kept)
+        assert res.text == kept, res.steps
+    glued = "He recalled that theCompetitiveness Plan allocated 800 million to projects."
+    assert Repairer().repair(glued).text == "He recalled that the Competitiveness Plan allocated 800 million to projects."
+    # the same shapes as artefacts are still repaired: a phrasal verb after a naming verb, a capitalised
+    # article after a preposition before a name, a verb after a modal, a word glued to a possessive
+    for text, fixed in {"The union criticised this delay and called Upon the government to act.":
+                        "The union criticised this delay and called upon the government to act.",
+                        "It works for clients such as The U.S. Agency for International Development.":
+                        "It works for clients such as the U.S. Agency for International Development.",
+                        "The firm says it will Apply for a licence.": "The firm says it will apply for a licence.",
+                        "He arrived in the city with hisWife Michelle on Monday.":
+                        "He arrived in the city with his wife Michelle on Monday."}.items():
+        res = Repairer().repair(text)
+        assert res.text == fixed and replay(text, res.steps) == fixed, res.steps

@@ -119,11 +119,12 @@ def _context(segments):
 
 
 class _RepairStage(_SegmentStage):
-    version = 5  # 2: Title Case rules of December 2026 (graded context margin, document evidence);
+    version = 6  # 2: Title Case rules of December 2026 (graded context margin, document evidence);
     # 3: collapse_repeats keeps repetition that grammar makes ('whatever happens happens', 'on it it will');
     # 4: lone nouns with strong lower-case evidence after a determiner, by the tagger;
     # 5: the same after a sentence's first function word ('This Opinion is'); a short line with every word
-    # capitalised is a headline ('Can Islam Be French?')
+    # capitalised is a headline ('Can Islam Be French?'); 6: names after 'called the', a preposition as a
+    # name after a preposition, no verb slot after the copula, 'theCompetitiveness Plan' keeps its capital
 
     @classmethod
     def extra_fingerprint(cls, cfg, output_dir):

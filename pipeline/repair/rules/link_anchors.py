@@ -90,6 +90,8 @@ def split_glued_words(text: str, ctx: RuleContext | None = None) -> Repaired:
     'McDonald, iPhone, YouTube, PlayStation, JavaScript, DeSantis and LinkedIn'
     >>> split_glued_words("it won'tSurprise anyone that HarabišOnly used asset-backedSecurities").text
     "it won't surprise anyone that Harabiš only used asset-backed securities"
+    >>> split_glued_words("he recalled that theCompetitiveness Plan, included in it").text
+    'he recalled that the Competitiveness Plan, included in it'
     >>> split_glued_words("fueled by an oilBoom, a scorelessGame and a newMetro line").text
     'fueled by an oil boom, a scoreless game and a newMetro line'
     >>> [(e.new, e.confidence) for e in split_glued_words("FiveYears later on SundayEvening, TowerGroup grew").edits]
@@ -145,10 +147,18 @@ def split_glued_words(text: str, ctx: RuleContext | None = None) -> Repaired:
             and not re.search(r"\b(?:that|which|who|because|if|when|according to)\s+\S*$", before))
         if boundary:
             edits.append(Edit(m.start(2), m.start(2), "", ". ", "split_glued_words", min(conf, 0.75)))
+        elif left in ("the", "a", "an") and low not in FUNCTION_WORDS and _NAME_GOES_ON.match(text, m.start(2) + len(right)):
+            edits.append(Edit(m.start(2), m.start(2), "", " ", "split_glued_words", conf))  # the second part
+            # starts a capitalised name: 'theCompetitiveness Plan' -> 'the Competitiveness Plan'
         else:
             edits.append(Edit(m.start(2), m.start(2) + 1, right[0], " " + right[0].lower(),
                               "split_glued_words", conf))
     return _done(text, edits)
+
+
+# A capitalised word right after a token glued to an article ('theCompetitiveness Plan'): its second part
+# starts a name run (not after other words: 'believesThat John', 'farAvoided Tomáš', 'hisWife Michelle').
+_NAME_GOES_ON = re.compile(r" [A-Z][a-z]")
 
 
 # A token of letters (any script), apostrophes and hyphens, or digits; split where a lower-case letter
@@ -248,6 +258,10 @@ _AMBIGUOUS_FN = frozenset({"may", "will", "can", "might", "must", "shall", "us",
 # Prepositions and conjunctions that do not start names: "To Brazil" mid-sentence is an anchor artefact.
 _LINKING = frozenset("to in from with for on at by of and or but into onto than as via nor".split())
 
+# Prepositions: one capitalised after another and before punctuation is a name ('the leader of Beyond.').
+_PREPOSITIONS = _LINKING | frozenset("""beyond within without above below under over behind between among
+through across against along around before after during since until beside besides near upon""".split())
+
 # Characters after which a word starts a sentence, a quote or a clause, where capitals are normal.
 _OPENERS = set(".!?:;\"“‘'(«[—–-|•\n")
 
@@ -328,11 +342,33 @@ _VERB_FORM = re.compile(r"[a-z]{2,}(?:ed|ing)|is|are|was|were|has|have|had|said|
                         r"told|saw|sent|began|ran|led|paid|let|alone|make|take|give|get|find|see|become|became")
 
 
-_VERB_SLOT = frozenset("""to not n't never should would will shall can could may might must be been being
-is are was were am do does did""".split())
+# Words after which a verb comes: 'to', 'not', modals, 'do'. Not the copula ('is', 'was', 'be'): a noun
+# phrase follows it as often, names too ('This is Test cricket's traditional day').
+_VERB_SLOT = frozenset("""to not n't never should would will shall can could may might must do does did""".split())
 
 
 _NAMING_NEXT = re.compile(r" (?:" + "|".join(sorted(_NAMING)) + r")\b")
+# Verbs that introduce a name, also through an article: 'is called the Sportive', 'a book titled The unreal
+# World', 'named a Knight'.
+_NAMING_VERBS = frozenset("called named dubbed titled entitled nicknamed".split())
+
+
+def _introduced(toks: list, i: int) -> bool:
+    """Token i is a name being introduced: right after a naming word ('the weekly Time', 'called Threads'),
+    or after a naming verb and an article ('called the Sportive').
+
+    >>> def t(text, word):
+    ...     toks = [(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(text)]
+    ...     return _introduced(toks, [x[2] for x in toks].index(word))
+    >>> t("the version is called the Sportive, with", "Sportive"), t("a book titled The unreal World", "The")
+    (True, True)
+    >>> t("the weekly Time", "Time"), t("he called the Police", "Police") , t("the called Police", "the")
+    (True, True, False)
+    """
+    if i == 0:
+        return False
+    prev = toks[i - 1][2].lower()
+    return prev in _NAMING or (i >= 2 and prev in ("the", "a", "an") and toks[i - 2][2].lower() in _NAMING_VERBS)
 
 
 def _doc_writes_lower(w: str, c: RuleContext) -> bool:
@@ -508,7 +544,7 @@ def _lone_noun_lower(text: str, toks: list, i: int, c: RuleContext) -> bool:
     s, e, w = toks[i]
     prev = toks[i - 1][2]
     opener = _opening_function_word(text, toks, i)
-    if not (prev.islower() or opener) or prev in _NAMING or text[toks[i - 1][1]:s] != " " \
+    if not (prev.islower() or opener) or _introduced(toks, i) or text[toks[i - 1][1]:s] != " " \
             or c.stats.mid_counts(w)[0] < _MID_MIN or not _strong_lower(w, c):
         return False  # the corpus counts themselves: a document writing a rare word lower-case elsewhere
         # is weaker evidence ('in favour of Multiplex.' in an article about multiplexes)
@@ -828,6 +864,7 @@ def lowercase_anchor_words(text: str, ctx: RuleContext | None = None) -> Repaire
                 continue
             has_right = k + 1 < len(kinds)
             if ((_after_acronym(toks, run[k]) or toks[run[k] - 1][2].lower() in _NAMING) and (has_right or w == "A")) \
+                    or (w.lower() in ("the", "a", "an") and toks[run[k] - 1][2].lower() in _NAMING_VERBS) \
                     or (k > 0 and kinds[k - 1][0] == "F" and run[k - 1] not in starts) \
                     or (has_right and kinds[k + 1][0] == "F") \
                     or _after_determiner(toks, run[k]) or not _mid_lower_word(w, c) \
@@ -851,6 +888,10 @@ def lowercase_anchor_words(text: str, ctx: RuleContext | None = None) -> Repaire
             if near_left and near_right:
                 lower(run[k], 0.85)  # between two names: 'Fannie Mae And Freddie Mac'
             elif not near_right:
+                if len(words) == 1 and w.lower() in _PREPOSITIONS and run[0] > 0 and toks[run[0] - 1][2] in _LINKING \
+                        and re.match(r"[.,;:!?)]", text[toks[run[0]][1]:toks[run[0]][1] + 1]):
+                    lower(run[k], 0.4)  # the object of a preposition, closing the clause, is no preposition
+                    continue  # itself but a name ('the leader of Beyond.'); review only
                 if continues_lower(run[-1]) or len(words) == 1:
                     lower(run[k], 0.85)  # before lower-case text: 'have A higher', 'Obama And the', 'economist Of ABN'
             elif w.lower() in _LINKING and k == 0 and (kinds[right_k][1] != float("inf")
@@ -877,7 +918,7 @@ def lowercase_anchor_words(text: str, ctx: RuleContext | None = None) -> Repaire
             # one capitalised word between lower-case words that real English writes lower-case in this
             # very context ('a Man who', 'the Small city'): its name sense is not the one meant here
             lone_lower = len(words) == 1 and pk[0][0] in "AC" and not (
-                run[0] > 0 and toks[run[0] - 1][2].lower() in _LINKING | _NAMING) \
+                run[0] > 0 and (toks[run[0] - 1][2].lower() in _LINKING or _introduced(toks, run[0]))) \
                 and _context_margin(text, toks, run[0], run[0], c) >= _LITA_AMBIG
             if c.stats.is_name_run(pw) and not lone_lower:
                 continue  # a WordNet name ('Supreme Court')
@@ -916,8 +957,8 @@ def lowercase_anchor_words(text: str, ctx: RuleContext | None = None) -> Repaire
                     and toks[first - 1][2] not in FUNCTION_WORDS and toks[first - 1][2] not in _NAMING \
                     and text[toks[first - 1][1]:toks[first][0]] == " "
                 loose_end = len(pw) >= 2 and pw[-1].lower().endswith(("ly", "ing"))
-                if first > 0 and toks[first - 1][2].lower() in _NAMING:
-                    continue  # 'called Threads', 'the weekly Time': a name being introduced
+                if _introduced(toks, first):
+                    continue  # 'called Threads', 'the weekly Time', 'called the Sportive': a name being introduced
                 if top < _R_RARE:
                     conf = 0.85  # almost never capitalised in real English: 'Need', 'Providing'
                 elif after_content and top < (_R_ISOLATED if len(pw) == 1 else _R_COMMON):
@@ -934,8 +975,8 @@ def lowercase_anchor_words(text: str, ctx: RuleContext | None = None) -> Repaire
                 # Gas Very deep'): the lost anchor's boundary.
                 structural = loose_end or (piece[-1] == len(words) - 2 and kinds[-1][0] == "F"
                                            and _mid_lower_word(words[-1], c) and continues_lower(run[-1]))
-                # After 'to', a modal, an auxiliary or 'not' comes a verb or a predicate, where names are
-                # rare: a word mostly lower-case mid-sentence is lowered ('to Apply', 'should Make').
+                # After 'to', a modal, 'do' or 'not' comes a verb, where names are rare: a word mostly
+                # lower-case mid-sentence is lowered ('to Apply', 'should Make').
                 if first > 0 and toks[first - 1][2] in _VERB_SLOT and len(pw) == 1 \
                         and text[toks[first - 1][1]:toks[first][0]] == " " and _mostly_lower(pw[0], c) \
                         and not (run[piece[0]] + 1 < len(toks) and toks[run[piece[0]] + 1][2] in _NAMING):
