@@ -441,3 +441,38 @@ def test_chunk_sizes_cover_the_batch_in_order_with_short_ends():
             assert sizes[0] == 4 and sizes[-1] == 4
     assert chunk_sizes(7, 1, 4) == [1] * 7  # one document per chunk, as the tests of the overlap use
     assert chunk_sizes(3, 1000, 4) == [3]
+
+
+@pytest.mark.parametrize("prefetch", [False, True])
+def test_the_round_trip_translates_the_machine_translated_side_back(prefetch):
+    """A pair's round trip compares the original with the engine's translation of the other side back into
+    the original's language: for an English original the Spanish (machine-translated) side goes es -> en,
+    for a Spanish original the English side goes en -> es; without an origin both, the lower kept.
+    Translating the original again would compare the engine with itself (chrF 1.0 for every pair)."""
+    from types import SimpleNamespace
+
+    from corpus_fixtures import FixedDetector
+    from pipeline.config import Config
+    from pipeline.corpus.quality import QualityScorer
+
+    class Recording:
+        def __init__(self):
+            self.asked = []
+
+        def translate(self, texts, src, tgt, **kw):
+            self.asked += [(src, tgt, t) for t in texts]
+            return [SimpleNamespace(text=f"{tgt}:{t}") for t in texts]
+
+        def translate_many(self, batches, src, tgt):
+            return [self.translate(b, src, tgt) for b in batches]
+
+    pairs = [("la casa roja", "the red house"), ("el perro", "the dog"), ("un gato", "a cat")]
+    origins = ["en", "es", None]
+    tr = Recording()
+    scorer = QualityScorer(Config(), translator=tr, detector=FixedDetector())
+    if prefetch:
+        scorer.prefetch([(pairs, origins)])
+    scorer.score(pairs, origins)
+    assert sorted(tr.asked) == sorted([("es", "en", "la casa roja"),  # English original: its es side back
+                                       ("en", "es", "the dog"),  # Spanish original: its en side back
+                                       ("es", "en", "un gato"), ("en", "es", "a cat")])  # no origin: both

@@ -230,7 +230,9 @@ class SharedRoundTrips:
             return self._done.pop(key, None)
 
 
-_DIRECTIONS = (("es", "en", 0, "en"), ("en", "es", 1, "es"))  # src, tgt, side translated, origin skipped
+# src, tgt, side translated, origin skipped: a pair's side is translated back only when it is (or may be)
+# the machine-translated one, i.e. not when it is the original ('es' side of a Spanish original)
+_DIRECTIONS = (("es", "en", 0, "es"), ("en", "es", 1, "en"))
 
 
 def _round_trip_keys_all(pairs, origins) -> list[Optional[tuple[str, str, tuple[str, ...]]]]:
@@ -409,8 +411,10 @@ class QualityScorer:
 
     def round_trips(self, pairs: Sequence[tuple[str, str]],
                     origins: Sequence[Optional[str]]) -> list[Optional[float]]:
-        need_en = [i for i, o in enumerate(origins) if o != "en"]  # es side translated, compared with en
-        need_es = [i for i, o in enumerate(origins) if o != "es"]
+        # the machine-translated side goes back into the original's language and is compared with the
+        # original: the es side of an English original, the en side of a Spanish one; both without origin
+        need_en = [i for i, o in enumerate(origins) if o != "es"]  # es side translated, compared with en
+        need_es = [i for i, o in enumerate(origins) if o != "en"]
         out_en = dict(zip(need_en, self._translate([pairs[i][0] for i in need_en], "es", "en")))
         out_es = dict(zip(need_es, self._translate([pairs[i][1] for i in need_es], "en", "es")))
         scores: list[Optional[float]] = []
