@@ -147,7 +147,7 @@ def split_glued_words(text: str, ctx: RuleContext | None = None) -> Repaired:
             and not re.search(r"\b(?:that|which|who|because|if|when|according to)\s+\S*$", before))
         if boundary:
             edits.append(Edit(m.start(2), m.start(2), "", ". ", "split_glued_words", min(conf, 0.75)))
-        elif left in ("the", "a", "an") and low not in FUNCTION_WORDS and _NAME_GOES_ON.match(text, m.start(2) + len(right)):
+        elif left in _ARTICLES and low not in FUNCTION_WORDS and _NAME_GOES_ON.match(text, m.start(2) + len(right)):
             edits.append(Edit(m.start(2), m.start(2), "", " ", "split_glued_words", conf))  # the second part
             # starts a capitalised name: 'theCompetitiveness Plan' -> 'the Competitiveness Plan'
         else:
@@ -362,13 +362,13 @@ def _introduced(toks: list, i: int) -> bool:
     ...     return _introduced(toks, [x[2] for x in toks].index(word))
     >>> t("the version is called the Sportive, with", "Sportive"), t("a book titled The unreal World", "The")
     (True, True)
-    >>> t("the weekly Time", "Time"), t("he called the Police", "Police") , t("the called Police", "the")
+    >>> t("the weekly Time", "Time"), t("he called the Police", "Police"), t("in the Police", "Police")
     (True, True, False)
     """
     if i == 0:
         return False
     prev = toks[i - 1][2].lower()
-    return prev in _NAMING or (i >= 2 and prev in ("the", "a", "an") and toks[i - 2][2].lower() in _NAMING_VERBS)
+    return prev in _NAMING or (i >= 2 and prev in _ARTICLES and toks[i - 2][2].lower() in _NAMING_VERBS)
 
 
 def _doc_writes_lower(w: str, c: RuleContext) -> bool:
@@ -864,7 +864,7 @@ def lowercase_anchor_words(text: str, ctx: RuleContext | None = None) -> Repaire
                 continue
             has_right = k + 1 < len(kinds)
             if ((_after_acronym(toks, run[k]) or toks[run[k] - 1][2].lower() in _NAMING) and (has_right or w == "A")) \
-                    or (w.lower() in ("the", "a", "an") and toks[run[k] - 1][2].lower() in _NAMING_VERBS) \
+                    or (w.lower() in _ARTICLES and toks[run[k] - 1][2].lower() in _NAMING_VERBS) \
                     or (k > 0 and kinds[k - 1][0] == "F" and run[k - 1] not in starts) \
                     or (has_right and kinds[k + 1][0] == "F") \
                     or _after_determiner(toks, run[k]) or not _mid_lower_word(w, c) \
